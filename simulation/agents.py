@@ -1,0 +1,115 @@
+"""Mesa agents: viewers and creators.
+
+Agents are thin views onto the model's arrays: ``viewer.intent`` reads
+``model.population.intent[viewer.index]``. The model steps all viewers at once
+over those arrays (see ``model.py``), so agents carry identity and a readable
+interface, not per-agent loops.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+if TYPE_CHECKING:
+    from simulation.model import EngagementModel
+
+
+class Viewer(Agent):
+    """A viewer of the platform (a row of ``model.population``)."""
+
+    def __init__(self, model: EngagementModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def segment(self) -> str:
+        population = self.model.population
+        return population.segment_names[population.segment[self.index]]
+
+    @property
+    def interests(self) -> np.ndarray:
+        """True interests over topics (T,); the platform never sees them."""
+        return self.model.population.interests[self.index]
+
+    @property
+    def estimated_interests(self) -> np.ndarray:
+        """The platform's estimate of this viewer's interests (T,)."""
+        return self.model.estimates.estimate[self.index]
+
+    @property
+    def intent(self) -> float:
+        return float(self.model.population.intent[self.index])
+
+    @property
+    def activity(self) -> float:
+        """Sessions per day."""
+        return float(self.model.population.activity[self.index])
+
+    @property
+    def session_length(self) -> float:
+        """Mean posts per session."""
+        return float(self.model.population.session_length[self.index])
+
+    @property
+    def susceptibility(self) -> float:
+        return float(self.model.population.susceptibility[self.index])
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.model.population.is_bot[self.index])
+
+    @property
+    def follows(self) -> list[Creator]:
+        """Creators this viewer follows."""
+        followed = np.flatnonzero(self.model.follows.table[self.index])
+        return [self.model.creator_agents[c] for c in followed]
+
+    def familiarity_with(self, creator: Creator) -> float:
+        """Decayed count of this viewer's exposures to ``creator``."""
+        return float(self.model.familiarity.read(np.array([self.index]),
+                                                 np.array([creator.index]), self.model.hour)[0])
+
+
+class Creator(Agent):
+    """A creator, or a brand when it has an offer (a row of ``model.creators``)."""
+
+    def __init__(self, model: EngagementModel, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def name(self) -> str:
+        return self.model.creators.names[self.index]
+
+    @property
+    def is_brand(self) -> bool:
+        return bool(self.model.creators.is_brand[self.index])
+
+    @property
+    def followers(self) -> int:
+        return int(self.model.follows.count[self.index])
+
+    @property
+    def price(self) -> float:
+        return float(self.model.creators.price[self.index])
+
+    @property
+    def profile_quality(self) -> float:
+        return float(self.model.creators.profile_quality[self.index])
+
+    @property
+    def relevance(self) -> dict[str, float]:
+        """Relevance of the offer to each segment."""
+        names = self.model.population.segment_names
+        return {name: float(v) for name, v in zip(names, self.model.creators.relevance[self.index], strict=False)}
+
+    @property
+    def posts(self) -> np.ndarray:
+        """Ids of this creator's posts."""
+        return np.flatnonzero(self.model.posts.creator == self.index)
+
+    def __repr__(self) -> str:
+        return f"Creator({self.name!r}, brand={self.is_brand}, followers={self.followers})"

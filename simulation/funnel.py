@@ -1,0 +1,157 @@
+"""The reaction funnel: how a viewer reacts to a post placed in their feed.
+
+All impressions of a step are processed at once (n impressions). Each event is
+a Bernoulli draw whose log-odds are linear in named drivers, with coefficients
+from the scenario. Likes are driven by *appeal*; leads by *intent x relevance*.
+That separation is the engine of viral mismatch, and it is kept visible here:
+no event downstream of the profile visit looks at entertainment, and no like
+looks at intent or relevance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulation.events import EVENTS, PROPENSITY_EVENTS
+from simulation.scenario import Funnel
+
+_PROPENSITY = {name: index for index, name in enumerate(PROPENSITY_EVENTS)}
+_DRAWS = ("view", "completion", "watch", "like", "comment", "share", "save", "profile_visit",
+          "follow", "link_click", "lead", "purchase")
+_DRAW = {name: index for index, name in enumerate(_DRAWS)}
+
+
+@dataclass
+class Impressions:
+    """One row per impression (n,): who saw what, where, and what they bring to it."""
+
+    viewer: np.ndarray  # int64 viewer index
+    post: np.ndarray  # int64 post id
+    slot: np.ndarray  # int64 position in the feed, 0 = first
+    tier: np.ndarray  # int64 distribution tier of the post when shown
+    source: np.ndarray  # int8 candidate source (ranking.SOURCES)
+    creator: np.ndarray  # int64
+    segment: np.ndarray  # int64 viewer segment
+    interest_match: np.ndarray  # float32 cosine of true interests and post topics, 0..1
+    intent: np.ndarray  # float32 viewer intent
+    log_propensity: np.ndarray  # float32 (n, len(PROPENSITY_EVENTS))
+    susceptibility: np.ndarray  # float32
+    entertainment: np.ndarray  # float32 post attributes...
+    information: np.ndarray
+    call_to_action: np.ndarray
+    quality: np.ndarray
+    duration_s: np.ndarray
+    trend_heat: np.ndarray  # float32 heat of the post's trend x its alignment, now
+    displayed_likes: np.ndarray  # int64 like count shown on the post
+    relevance: np.ndarray  # float32 relevance of the creator's offer to the viewer's segment
+    is_brand: np.ndarray  # bool creator has an offer (a link to click)
+    profile_quality: np.ndarray  # float32
+    price: np.ndarray  # float32
+    consistency: np.ndarray  # float32 creator's topical consistency
+    familiarity: np.ndarray  # float32 viewer's familiarity with the creator
+    following: np.ndarray  # bool viewer already follows the creator
+
+    def __len__(self) -> int:
+        return len(self.viewer)
+
+
+@dataclass
+class Reactions:
+    """Outcome of each impression: one bool array per event (n,), watch share and revenue."""
+
+    events: dict[str, np.ndarray]
+    watch_fraction: np.ndarray  # float32, 0 if swiped past
+    revenue: np.ndarray  # float64
+
+
+def sigmoid(log_odds: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-log_odds))
+
+
+def appeal(config: Funnel, imp: Impressions, noise: np.ndarray) -> np.ndarray:
+    """How much the post appeals to the viewer: topic match, entertainment, quality,
+    information that speaks to their intent, trend heat, noise (n,)."""
+    weights = config.appeal
+    return (weights.interest_match * imp.interest_match
+            + weights.entertainment * imp.entertainment
+            + weights.quality * imp.quality
+            + weights.information_intent * imp.information * imp.intent
+            + weights.trend_heat * imp.trend_heat
+            + weights.noise_sd * noise)
+
+
+def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactions:
+    """Draw every funnel event for every impression.
+
+    One uniform per potential event and impression is drawn up front, whether or
+    not the event is reachable, so that changing one coefficient does not shift
+    the random numbers of the others (common random numbers across scenarios).
+    """
+    n = len(imp)
+    uniform = rng.random((n, len(_DRAWS)), dtype=np.float32)
+    noise = rng.standard_normal(n, dtype=np.float32)
+    appeal_ = appeal(config, imp, noise)
+    intent_relevance = imp.intent * imp.relevance
+    familiarity = np.log1p(imp.familiarity)
+
+    def happens(name: str, log_odds: np.ndarray, among: np.ndarray) -> np.ndarray:
+        return among & (uniform[:, _DRAW[name]] < sigmoid(log_odds))
+
+    def propensity(name: str) -> np.ndarray:
+        return imp.log_propensity[:, _PROPENSITY[name]]
+
+    c = config
+    events: dict[str, np.ndarray] = {"impressions": np.ones(n, dtype=bool)}
+    viewed = happens("view", c.view.intercept + c.view.appeal * appeal_, events["impressions"])
+    events["views"] = viewed
+    completed = happens("completion", c.completion.intercept + c.completion.appeal * appeal_
+                        + c.completion.duration * imp.duration_s / 10.0, viewed)
+    events["completions"] = completed
+    # Share of the video watched: all of it if completed, otherwise a draw that rises with appeal.
+    partial = 0.05 + 0.9 * uniform[:, _DRAW["watch"]] ** (1.0 / (1.0 + np.maximum(appeal_, 0)))
+    watch_fraction = np.where(completed, 1.0, np.where(viewed, partial, 0.0)).astype(np.float32)
+
+    social_proof = imp.susceptibility * np.log1p(imp.displayed_likes)
+    events["likes"] = happens("like", c.like.intercept + c.like.appeal * appeal_
+                              + c.like.social_proof * social_proof
+                              + c.like.completion * completed + propensity("like"), viewed)
+    events["comments"] = happens("comment", c.comment.intercept + c.comment.appeal * appeal_
+                                 + c.comment.information_intent * imp.information * imp.intent
+                                 + propensity("comment"), viewed)
+    events["intent_comments"] = events["comments"] & (imp.intent >= c.intent_comment_threshold)
+    events["shares"] = happens("share", c.share.intercept + c.share.appeal * appeal_
+                               + c.share.entertainment * imp.entertainment
+                               + c.share.trend_heat * imp.trend_heat + propensity("share"), viewed)
+    events["saves"] = happens("save", c.save.intercept
+                              + c.save.information_intent * imp.information * imp.intent
+                              + c.save.information * imp.information + propensity("save"), viewed)
+    visited = happens("profile_visit", c.profile_visit.intercept
+                      + c.profile_visit.call_to_action * imp.call_to_action
+                      + c.profile_visit.intent_relevance * intent_relevance
+                      + c.profile_visit.familiarity * familiarity
+                      + c.profile_visit.appeal * appeal_, viewed)
+    events["profile_visits"] = visited
+    events["follows"] = happens("follow", c.follow.intercept + c.follow.appeal * appeal_
+                                + c.follow.consistency * imp.consistency
+                                + c.follow.profile_visit * visited
+                                + c.follow.like * events["likes"] + propensity("follow"),
+                                viewed & ~imp.following)
+    # Past the profile the funnel runs on intent x relevance, trust and the profile itself.
+    clicked = happens("link_click", c.link_click.intercept
+                      + c.link_click.profile_quality * imp.profile_quality
+                      + c.link_click.intent_relevance * intent_relevance
+                      + c.link_click.familiarity * familiarity, visited & imp.is_brand)
+    events["link_clicks"] = clicked
+    lead = happens("lead", c.lead.intercept + c.lead.intent_relevance * intent_relevance
+                   + c.lead.familiarity * familiarity, clicked)
+    events["leads"] = lead
+    price_term = np.log(np.maximum(imp.price, 1e-6) / c.reference_price)
+    events["purchases"] = happens("purchase", c.purchase.intercept
+                                  + c.purchase.intent_relevance * intent_relevance
+                                  + c.purchase.familiarity * familiarity
+                                  + c.purchase.price * price_term, lead)
+    revenue = np.where(events["purchases"], imp.price, 0.0).astype(np.float64)
+    return Reactions(events={name: events[name] for name in EVENTS},
+                     watch_fraction=watch_fraction, revenue=revenue)

@@ -1,0 +1,278 @@
+"""The engagement model: a Mesa model of a short-video platform, stepped over arrays.
+
+One step is ``step_hours`` of platform time (MODEL.md, "One step"):
+1. creators publish; trends heat up or fade (a function of the hour);
+2. active viewers open sessions and the ranking policy builds their feeds;
+3. viewers react to each post through the funnel;
+4. counters, the platform's estimates, displayed likes, familiarity, follows
+   and tiers update; shares go to friends' inboxes for their next feed;
+5. the data collector records the step.
+
+Within a step every viewer sees the platform as it was at the start of the
+step (a synchronous update); nothing loops over viewers or impressions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import DataCollector, Model
+
+from simulation.agents import Creator, Viewer
+from simulation.candidates import ImpressionHistory, rank_within_groups
+from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
+from simulation.creators import CreatorTable
+from simulation.distribution import StagedDistribution
+from simulation.estimates import InterestEstimates, unit_rows
+from simulation.events import EVENT_INDEX, EVENTS
+from simulation.familiarity import Familiarity
+from simulation.funnel import Impressions, Reactions, react
+from simulation.network import Follows, ShareInbox, build_social_graph
+from simulation.population import Population
+from simulation.predictions import PlatformRates, engagement_score
+from simulation.ranking import SOURCES, Feed, live_posts, make_policy
+from simulation.scenario import Scenario
+from simulation.trends import Trends
+
+STREAMS = ("dynamics", "population", "network", "creators", "content")
+"""Independent random streams spawned from the run's SeedSequence. Keeping them
+apart means that, for one seed, a change to the ranking leaves the population,
+graph and posts' attributes as they were (common random numbers)."""
+
+
+class EngagementModel(Model):
+    """A short-video platform: viewers, creators, posts, a ranking policy and a funnel."""
+
+    def __init__(self, config: Scenario, seed: int | None = None):
+        self.seed_value = config.seed if seed is None else seed
+        self.seed_sequence = np.random.SeedSequence(self.seed_value)
+        streams = dict(zip(STREAMS, self.seed_sequence.spawn(len(STREAMS)), strict=True))
+        super().__init__(rng=np.random.default_rng(streams["dynamics"]))
+        self.config = config
+        self.hour = 0.0
+        self._content_rng = np.random.default_rng(streams["content"])
+
+        # Who is on the platform.
+        self.population = Population.draw(config, np.random.default_rng(streams["population"]))
+        self.creators = CreatorTable.from_scenario(config)
+        self.styles = StyleTable.from_scenario(config)
+        self.trends = Trends(config)
+        self.graph = build_social_graph(config.network, self.population.size,
+                                        np.random.default_rng(streams["network"]))
+        self.follows = Follows(self.population.size, self.creators.size)
+        self.follows.seed_initial(np.random.default_rng(streams["creators"]),
+                                  self.population.interests, self.creators.topic_mix,
+                                  self.creators.initial_followers)
+        self.initial_followers = self.follows.count.copy()
+        self.interest_units = unit_rows(self.population.interests)
+
+        # What the platform knows and keeps.
+        distribution = config.ranking.distribution
+        self.distribution = StagedDistribution(distribution)
+        self.posts = PostStore(len(config.topics), len(config.population.segments),
+                               self.distribution.n_tiers, len(config.metrics.reach_bins))
+        self.estimates = InterestEstimates(self.population.interests, config.platform)
+        self.familiarity = Familiarity(self.population.size, self.creators.size,
+                                       config.funnel.familiarity_half_life_hours)
+        self.history = ImpressionHistory(self.population.size)
+        self.inbox = ShareInbox(config.network.share_ttl_hours)
+        self.platform_rates = PlatformRates()
+        self.policy = make_policy(config.ranking)
+        self.active = np.zeros(self.population.size, dtype=bool)
+        self.slot_counts = np.zeros((len(EVENTS), config.ranking.max_feed_length), dtype=np.int64)
+        self.source_counts = np.zeros((len(EVENTS), len(SOURCES)), dtype=np.int64)
+
+        # Mesa agents: views onto the arrays above.
+        self.viewer_agents = [Viewer(self, i) for i in range(self.population.size)]
+        self.creator_agents = [Creator(self, c) for c in range(self.creators.size)]
+
+        self.datacollector = DataCollector(tables={
+            "segments": ["step", "hour", "segment", "active_viewers", *EVENTS, "revenue",
+                         "watch_seconds"],
+            "feed_mix": ["step", "hour", "dimension", "value", "impressions", "likes", "leads"],
+        })
+        self._publish_backlog()
+
+    # --- 1. publishing --------------------------------------------------------------
+
+    def _publish(self, hour: float) -> int:
+        """Creators publish (Poisson at their posting rate); returns the number of new posts."""
+        rate = self.creators.posting_rate * self.config.step_hours / 24.0
+        counts = self._content_rng.poisson(rate)
+        if counts.sum() == 0:
+            return 0
+        columns = draw_posts(self._content_rng, self.creators, self.styles, self.trends, counts,
+                             np.full(self.creators.size, hour))
+        self.posts.add(**columns)
+        return int(counts.sum())
+
+    def _publish_backlog(self) -> None:
+        """Posts from before the run, so that the first feeds are not built from one hour's posts."""
+        step_hours = self.config.step_hours
+        n_steps = int(self.config.backlog_hours // step_hours)
+        for back in range(n_steps, 0, -1):
+            self._publish(-back * step_hours)
+
+    # --- the step -------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance the platform by one step (``step_hours`` hours)."""
+        self.hour = (self.steps - 1) * self.config.step_hours
+        self._publish(self.hour)
+        viewers, feed_length = self.population.open_sessions(
+            self.rng, self.config.step_hours, self.config.ranking.max_feed_length)
+        self.active[:] = False
+        self.active[viewers] = True
+        feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
+        impressions = self.impressions_of(feed)
+        reactions = react(self.config.funnel, impressions, self.rng)
+        self.record(impressions, reactions)
+        self.collect(impressions, reactions)
+
+    def impressions_of(self, feed: Feed) -> Impressions:
+        """Flatten feeds into one row per impression, with what the funnel needs."""
+        rows, slots = np.nonzero(feed.posts >= 0)
+        viewer = feed.viewers[rows]
+        post = feed.posts[rows, slots]
+        posts, creators, population = self.posts, self.creators, self.population
+        creator = posts.creator[post].astype(np.int64)
+        segment = population.segment[viewer].astype(np.int64)
+        trend = posts.trend[post]
+        heat = self.trends.heat(self.hour) if len(self.trends) else np.zeros(1)
+        trend_heat = np.where(trend >= 0, heat[np.maximum(trend, 0)], 0.0) * posts.trend_alignment[post]
+        topic_units = unit_rows(posts.topic[post])
+        return Impressions(
+            viewer=viewer,
+            post=post,
+            slot=slots.astype(np.int64),
+            tier=posts.tier[post].astype(np.int64),
+            source=feed.source[rows, slots],
+            creator=creator,
+            segment=segment,
+            interest_match=np.einsum("nt,nt->n", self.interest_units[viewer], topic_units),
+            intent=population.intent[viewer],
+            log_propensity=population.log_propensity[viewer],
+            susceptibility=population.susceptibility[viewer],
+            entertainment=posts.entertainment[post],
+            information=posts.information[post],
+            call_to_action=posts.call_to_action[post],
+            quality=posts.quality[post],
+            duration_s=posts.duration_s[post],
+            trend_heat=trend_heat.astype(np.float32),
+            displayed_likes=posts.displayed_likes[post],
+            relevance=creators.relevance[creator, segment],
+            is_brand=creators.is_brand[creator],
+            profile_quality=creators.profile_quality[creator],
+            price=creators.price[creator],
+            consistency=creators.consistency[creator],
+            familiarity=self.familiarity.read(viewer, creator, self.hour).astype(np.float32),
+            following=self.follows.table[viewer, creator],
+        )
+
+    # --- 4. bookkeeping -------------------------------------------------------------
+
+    def record(self, imp: Impressions, reactions: Reactions) -> None:
+        """Update counters, platform estimates, familiarity, follows, shares and tiers."""
+        posts, events = self.posts, reactions.events
+        n_segments, n_tiers = posts.n_segments, posts.n_tiers
+        if len(imp):
+            first = int(imp.post.min())
+            self._record_reach(imp, events, first)
+            span = posts.size - first
+            cell = ((imp.post - first) * n_segments + imp.segment) * n_tiers + imp.tier
+            block = posts.counts[first:]
+            for index, name in enumerate(EVENTS):
+                happened = events[name]
+                block[:, index] += np.bincount(cell[happened], minlength=span * n_segments * n_tiers
+                                               ).reshape(span, n_segments, n_tiers)
+            local = imp.post - first
+            posts.watch_fraction_sum[first:] += np.bincount(local, weights=reactions.watch_fraction,
+                                                            minlength=span)
+            posts.revenue[first:] += np.bincount(local, weights=reactions.revenue, minlength=span)
+            posts.tier_impressions[first:] += np.bincount(local, minlength=span)
+
+        width = self.slot_counts.shape[1]
+        for index, name in enumerate(EVENTS):
+            happened = events[name]
+            self.slot_counts[index] += np.bincount(imp.slot[happened], minlength=width)[:width]
+            self.source_counts[index] += np.bincount(imp.source[happened].astype(np.int64),
+                                                     minlength=len(SOURCES))
+        step_totals = np.array([events[name].sum() for name in EVENTS], dtype=np.float64)
+        self.platform_rates.record(step_totals, float(reactions.watch_fraction.sum()))
+
+        # What viewers learned, and what the platform learned about them.
+        self.history.mark(imp.viewer, imp.post)
+        viewed = events["views"]
+        self.familiarity.expose(imp.viewer[viewed], imp.creator[viewed], self.hour)
+        followed = events["follows"]
+        self.follows.add(imp.viewer[followed], imp.creator[followed])
+        weights = self.config.platform.signal
+        # Watching more than half of a video is evidence of interest; a quick swipe is not.
+        watched = np.maximum(2.0 * reactions.watch_fraction - 1.0, 0.0)
+        signal = (weights.watch * watched + weights.like * events["likes"]
+                  + weights.comment * events["comments"] + weights.share * events["shares"]
+                  + weights.save * events["saves"] + weights.follow * events["follows"])
+        self.estimates.learn(imp.viewer[viewed], posts.topic[imp.post[viewed]],
+                             signal[viewed].astype(np.float64))
+        shared = events["shares"]
+        self.inbox.deliver(self.graph, imp.viewer[shared], imp.post[shared], self.hour)
+
+        # Displayed likes and staged distribution, judged on the counters just updated.
+        posts.displayed_likes[:] = posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+        live = live_posts(self)
+        ranking = self.config.ranking
+        scores = engagement_score(posts, live.ids, ranking.weights, self.platform_rates,
+                                  ranking.prior_strength)
+        self.distribution.evaluate(posts, live.ids, scores, self.hour)
+
+    def _record_reach(self, imp: Impressions, events: dict[str, np.ndarray], first: int) -> None:
+        """Count impressions, likes and leads by the post's cumulative reach when they happened."""
+        posts = self.posts
+        rank = rank_within_groups(imp.post)
+        # Called before this step's counters are added: reach so far, plus rank within the step.
+        reach = posts.counts[imp.post, EVENT_INDEX["impressions"]].sum(axis=(1, 2)) + rank
+        edges = np.asarray(self.config.metrics.reach_bins)
+        reach_bin = np.searchsorted(edges, reach, side="right") - 1
+        n_bins, n_segments = posts.n_reach_bins, posts.n_segments
+        span = posts.size - first
+        cell = ((imp.post - first) * n_bins + reach_bin) * n_segments + imp.segment
+        block = posts.reach_counts[first:]
+        for index, name in enumerate(REACH_EVENTS):
+            happened = events[name]
+            block[:, index] += np.bincount(cell[happened], minlength=span * n_bins * n_segments
+                                           ).reshape(span, n_bins, n_segments)
+
+    # --- 5. data collection ---------------------------------------------------------
+
+    def collect(self, imp: Impressions, reactions: Reactions) -> None:
+        """Record this step's events per segment, and the feed's mix of styles, tiers and sources."""
+        names = self.population.segment_names
+        n_segments = len(names)
+        active = np.bincount(self.population.segment[self.active].astype(np.int64),
+                             minlength=n_segments)
+        per_segment = {name: np.bincount(imp.segment[reactions.events[name]],
+                                         minlength=n_segments) for name in EVENTS}
+        revenue = np.bincount(imp.segment, weights=reactions.revenue, minlength=n_segments)
+        watch = np.bincount(imp.segment, weights=reactions.watch_fraction * imp.duration_s,
+                            minlength=n_segments)
+        for s, segment in enumerate(names):
+            row = {"step": self.steps, "hour": self.hour, "segment": segment,
+                   "active_viewers": int(active[s]), "revenue": float(revenue[s]),
+                   "watch_seconds": float(watch[s])}
+            row.update({name: int(per_segment[name][s]) for name in EVENTS})
+            self.datacollector.add_table_row("segments", row)
+
+        likes, leads = reactions.events["likes"], reactions.events["leads"]
+        dimensions = {
+            "style": (self.posts.style[imp.post].astype(np.int64), self.styles.names),
+            "tier": (imp.tier, [str(k) for k in range(self.distribution.n_tiers)]),
+            "source": (imp.source.astype(np.int64), list(SOURCES)),
+        }
+        for dimension, (values, labels) in dimensions.items():
+            counts = np.bincount(values, minlength=len(labels))
+            like_counts = np.bincount(values[likes], minlength=len(labels))
+            lead_counts = np.bincount(values[leads], minlength=len(labels))
+            for index, label in enumerate(labels):
+                self.datacollector.add_table_row("feed_mix", {
+                    "step": self.steps, "hour": self.hour, "dimension": dimension,
+                    "value": label, "impressions": int(counts[index]),
+                    "likes": int(like_counts[index]), "leads": int(lead_counts[index])})

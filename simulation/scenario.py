@@ -1,0 +1,720 @@
+"""The scenario schema: every parameter of a run, validated before any work starts.
+
+One pydantic model per section of ``MODEL.md``. Every field has a default and a
+one-line description; ``python run.py defaults`` prints them all as a commented
+TOML file and the README's scenario reference is generated from this module.
+Cross-references between sections (a segment named in a brand's relevance, a
+topic named in a segment's mix...) are checked by :func:`check_references`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from difflib import get_close_matches
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+"""Names of topics, segments, creators and styles: usable as keys and column names."""
+
+
+class Section(BaseModel):
+    """Base of every schema section: unknown keys are errors, types are not coerced."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# --- distributions ------------------------------------------------------------------
+
+
+class Beta(Section):
+    """A Beta(a, b) distribution on 0..1."""
+
+    a: float = Field(2.0, gt=0, description="First shape parameter (> 0).")
+    b: float = Field(2.0, gt=0, description="Second shape parameter (> 0).")
+
+    @property
+    def mean(self) -> float:
+        return self.a / (self.a + self.b)
+
+
+class Gamma(Section):
+    """A Gamma distribution given by its mean and shape (sd = mean / sqrt(shape))."""
+
+    mean: float = Field(1.0, gt=0, description="Mean of the distribution (> 0).")
+    shape: float = Field(
+        4.0, gt=0, description="Shape k: larger is less spread (sd = mean / sqrt(k))."
+    )
+
+
+# --- population ---------------------------------------------------------------------
+
+
+class Propensities(Section):
+    """Personal tendencies to react, as log-normal multipliers of the odds."""
+
+    like: float = Field(1.0, gt=0, description="Median odds multiplier for liking.")
+    comment: float = Field(1.0, gt=0, description="Median odds multiplier for commenting.")
+    share: float = Field(1.0, gt=0, description="Median odds multiplier for sharing.")
+    save: float = Field(1.0, gt=0, description="Median odds multiplier for saving.")
+    follow: float = Field(1.0, gt=0, description="Median odds multiplier for following.")
+    sigma: float = Field(
+        0.5, ge=0, le=3, description="Log-scale spread of each viewer's multipliers (0 = all equal)."
+    )
+
+
+class Segment(Section):
+    """A group of viewers whose attributes are drawn from shared distributions."""
+
+    name: str = Field("casual", pattern=NAME_PATTERN, description="Segment name, used in outputs.")
+    share: float = Field(
+        1.0, gt=0, le=1, description="Share of the population in this segment (shares sum to 1)."
+    )
+    topic_mix: dict[str, float] = Field(
+        default_factory=dict,
+        description="Relative weight of each topic in members' interests (empty: all topics equal).",
+    )
+    interest_concentration: float = Field(
+        8.0,
+        gt=0,
+        description="Dirichlet concentration of members' interests around the mix (higher: more alike).",
+    )
+    intent: Beta = Field(
+        default_factory=lambda: Beta(a=1.0, b=12.0),
+        description="Readiness to buy in the brands' category, 0..1.",
+    )
+    activity: Gamma = Field(
+        default_factory=lambda: Gamma(mean=6.0, shape=2.0),
+        description="Sessions per day.",
+    )
+    session_length: Gamma = Field(
+        default_factory=lambda: Gamma(mean=12.0, shape=4.0),
+        description="Mean posts seen per session (each session draws Poisson around it).",
+    )
+    propensities: Propensities = Field(
+        default_factory=Propensities, description="Tendencies to like, comment, share, save, follow."
+    )
+    susceptibility: Beta = Field(
+        default_factory=lambda: Beta(a=2.0, b=2.0),
+        description="Weight given to displayed like counts (social proof), 0..1.",
+    )
+
+
+def _default_segments() -> list[Segment]:
+    return [
+        Segment(
+            name="casual",
+            share=0.7,
+            topic_mix={"comedy": 3, "dance": 2, "lifestyle": 2, "food": 2, "beauty": 1,
+                       "fitness": 1, "tech": 0.5, "finance": 0.5},
+            intent=Beta(a=1.0, b=12.0),
+        ),
+        Segment(
+            name="niche_fans",
+            share=0.2,
+            topic_mix={"tech": 3, "finance": 3, "fitness": 2, "comedy": 1, "food": 1},
+            intent=Beta(a=2.0, b=8.0),
+            activity=Gamma(mean=5.0, shape=2.0),
+        ),
+        Segment(
+            name="buyers",
+            share=0.1,
+            topic_mix={"beauty": 4, "lifestyle": 2, "fitness": 1, "comedy": 1},
+            intent=Beta(a=4.0, b=4.0),
+            activity=Gamma(mean=5.0, shape=2.0),
+        ),
+    ]
+
+
+class Population(Section):
+    """The viewers of the platform."""
+
+    size: int = Field(20_000, ge=10, le=50_000_000, description="Number of viewers.")
+    segments: list[Segment] = Field(
+        default_factory=_default_segments, min_length=1, description="Viewer segments."
+    )
+
+
+# --- creators, brands and content ---------------------------------------------------
+
+
+class Offer(Section):
+    """What a brand sells: its price, who could want it, and how easy the profile makes buying."""
+
+    price: float = Field(30.0, ge=0, description="Price of the product, in currency units.")
+    relevance: dict[str, float] = Field(
+        default_factory=dict,
+        description="How much each segment could want the offer, 0..1 (segments not named: 0).",
+    )
+    profile_quality: float = Field(
+        0.6, ge=0, le=1, description="Link in bio, clear offer, path to purchase, 0..1."
+    )
+
+
+class Creator(Section):
+    """A creator, or a group of `count` alike creators; with an `offer` it is a brand."""
+
+    name: str = Field("creator", pattern=NAME_PATTERN, description="Name (numbered when count > 1).")
+    count: int = Field(1, ge=1, le=100_000, description="Number of alike creators this entry makes.")
+    topic_mix: dict[str, float] = Field(
+        default_factory=dict, description="Relative weight of each topic in its posts (empty: all)."
+    )
+    topic_concentration: float = Field(
+        20.0, gt=0, description="Dirichlet concentration of each post's topics around the mix."
+    )
+    strategy: dict[str, float] = Field(
+        default_factory=lambda: {"entertainment": 1.0},
+        description="Content strategy: relative weight of each post style.",
+    )
+    posting_rate: float = Field(2.0, ge=0, le=1000, description="Posts per day (Poisson).")
+    initial_followers: float = Field(
+        0.01, ge=0, le=1, description="Share of viewers following at the start, chosen by interest."
+    )
+    production_quality: Beta = Field(
+        default_factory=lambda: Beta(a=5.0, b=3.0),
+        description="Production quality of each post, 0..1.",
+    )
+    offer: Offer | None = Field(None, description="The brand's offer; absent for plain creators.")
+
+
+def _default_creators() -> list[Creator]:
+    return [
+        Creator(name="comic", count=60, topic_mix={"comedy": 4, "dance": 1, "lifestyle": 1},
+                strategy={"entertainment": 1.0}, posting_rate=3.0, initial_followers=0.01),
+        Creator(name="dancer", count=30, topic_mix={"dance": 4, "comedy": 1},
+                strategy={"entertainment": 1.0}, posting_rate=3.0, initial_followers=0.008),
+        Creator(name="lifestyle", count=40, topic_mix={"lifestyle": 3, "food": 1, "beauty": 1},
+                strategy={"entertainment": 0.6, "educational": 0.4}, posting_rate=2.0,
+                initial_followers=0.006),
+        Creator(name="foodie", count=25, topic_mix={"food": 4, "lifestyle": 1},
+                strategy={"entertainment": 0.6, "educational": 0.4}, posting_rate=2.0,
+                initial_followers=0.006),
+        Creator(name="explainer", count=40, topic_mix={"tech": 2, "finance": 2, "fitness": 1},
+                strategy={"educational": 0.8, "entertainment": 0.2}, posting_rate=2.0,
+                initial_followers=0.005),
+        Creator(name="coach", count=25, topic_mix={"fitness": 4, "food": 1},
+                strategy={"educational": 0.5, "entertainment": 0.5}, posting_rate=2.0,
+                initial_followers=0.005),
+        Creator(name="beauty", count=25, topic_mix={"beauty": 4, "lifestyle": 1},
+                strategy={"entertainment": 0.6, "educational": 0.4}, posting_rate=2.0,
+                initial_followers=0.006),
+        Creator(name="glow_skincare", topic_mix={"beauty": 3, "lifestyle": 1},
+                strategy={"entertainment": 0.4, "educational": 0.35, "promotional": 0.25},
+                posting_rate=6.0, initial_followers=0.01,
+                offer=Offer(price=35.0, relevance={"buyers": 1.0, "casual": 0.05},
+                            profile_quality=0.7)),
+        Creator(name="ledger_app", topic_mix={"finance": 3, "tech": 1},
+                strategy={"educational": 0.5, "promotional": 0.3, "entertainment": 0.2},
+                posting_rate=4.0, initial_followers=0.005,
+                offer=Offer(price=60.0, relevance={"niche_fans": 0.8, "buyers": 0.2},
+                            profile_quality=0.5)),
+    ]
+
+
+class Style(Section):
+    """A post style: the distributions its posts' attributes are drawn from."""
+
+    entertainment: Beta = Field(default_factory=lambda: Beta(a=2, b=2),
+                                description="Entertainment e, 0..1.")
+    information: Beta = Field(default_factory=lambda: Beta(a=2, b=2),
+                              description="Information i, 0..1.")
+    call_to_action: Beta = Field(default_factory=lambda: Beta(a=2, b=2),
+                                 description="Call to action k, 0..1.")
+    trend_alignment: Beta = Field(default_factory=lambda: Beta(a=2, b=2),
+                                  description="Alignment h with the trend it rides, 0..1.")
+    trend_riding: float = Field(
+        0.0, ge=0, le=1, description="Probability that a post rides a currently hot trend."
+    )
+    duration_s: Gamma = Field(default_factory=lambda: Gamma(mean=25.0, shape=4.0),
+                              description="Video duration, seconds.")
+
+
+def _default_styles() -> dict[str, Style]:
+    # The MODEL.md table: entertainment/trend high e and h; educational high i;
+    # promotional high k.
+    return {
+        "entertainment": Style(
+            entertainment=Beta(a=8, b=2), information=Beta(a=1.5, b=8),
+            call_to_action=Beta(a=1.2, b=10), trend_alignment=Beta(a=6, b=2.5),
+            trend_riding=0.7, duration_s=Gamma(mean=18.0, shape=4.0)),
+        "educational": Style(
+            entertainment=Beta(a=4, b=4), information=Beta(a=8, b=2),
+            call_to_action=Beta(a=4, b=5), trend_alignment=Beta(a=1.5, b=8),
+            trend_riding=0.1, duration_s=Gamma(mean=40.0, shape=4.0)),
+        "promotional": Style(
+            entertainment=Beta(a=2, b=7), information=Beta(a=4, b=4),
+            call_to_action=Beta(a=8, b=2), trend_alignment=Beta(a=1.2, b=10),
+            trend_riding=0.05, duration_s=Gamma(mean=25.0, shape=4.0)),
+    }
+
+
+class Trend(Section):
+    """A trend (sound, challenge, meme) whose heat rises, peaks and fades."""
+
+    name: str = Field("trend", pattern=NAME_PATTERN, description="Trend name.")
+    topic: str = Field("comedy", description="Topic the trend belongs to.")
+    start_hour: float = Field(0.0, ge=0, description="Hour at which the trend starts rising.")
+    rise_hours: float = Field(12.0, gt=0, description="Hours from start to peak (linear rise).")
+    half_life_hours: float = Field(24.0, gt=0, description="Half-life of the fade after the peak.")
+    peak_heat: float = Field(1.0, ge=0, le=10, description="Heat at the peak.")
+
+
+def _default_trends() -> list[Trend]:
+    return [
+        Trend(name="mirror_dance", topic="dance", start_hour=6, rise_hours=18, half_life_hours=30),
+        Trend(name="office_prank", topic="comedy", start_hour=60, rise_hours=12, half_life_hours=24),
+        Trend(name="glass_skin", topic="beauty", start_hour=100, rise_hours=24, half_life_hours=36,
+              peak_heat=0.8),
+    ]
+
+
+# --- social graph -------------------------------------------------------------------
+
+
+class Network(Section):
+    """The friendship graph along which shares travel (built with networkx)."""
+
+    generator: Literal["none", "erdos_renyi", "watts_strogatz", "barabasi_albert",
+                       "powerlaw_cluster"] = Field(
+        "watts_strogatz", description="networkx generator of the friendship graph."
+    )
+    mean_degree: float = Field(8.0, ge=0, le=1000, description="Mean number of friends.")
+    rewire_probability: float = Field(
+        0.1, ge=0, le=1, description="watts_strogatz: probability of rewiring each edge."
+    )
+    triangle_probability: float = Field(
+        0.3, ge=0, le=1, description="powerlaw_cluster: probability of closing a triangle."
+    )
+    share_ttl_hours: float = Field(
+        24.0, gt=0, description="Hours a shared post waits in a friend's inbox before expiring."
+    )
+
+
+# --- ranking ------------------------------------------------------------------------
+
+
+class RankingWeights(Section):
+    """Value of each predicted engagement in the For-You score (the leaked 'Algo 101' V terms)."""
+
+    like: float = Field(1.0, ge=-100, le=100, description="Value of a predicted like.")
+    comment: float = Field(2.0, ge=-100, le=100, description="Value of a predicted comment.")
+    share: float = Field(4.0, ge=-100, le=100, description="Value of a predicted share.")
+    save: float = Field(2.0, ge=-100, le=100, description="Value of a predicted save.")
+    follow: float = Field(4.0, ge=-100, le=100, description="Value of a predicted follow.")
+    playtime: float = Field(0.1, ge=-100, le=100,
+                            description="Value of the expected share of the video watched.")
+    view: float = Field(0.0, ge=-100, le=100, description="Value of a predicted view (Pplay).")
+    profile_visit: float = Field(0.0, ge=-100, le=100,
+                                 description="Value of a predicted profile visit.")
+    lead: float = Field(0.0, ge=-1000, le=1000, description="Value of a predicted lead.")
+
+
+class CandidateQuotas(Section):
+    """Candidates drawn per viewer and step from each source, before scoring."""
+
+    following: int = Field(8, ge=0, le=500, description="Posts of followed creators.")
+    interest: int = Field(30, ge=0, le=500,
+                          description="Posts on topics the platform thinks the viewer likes.")
+    exploration: int = Field(8, ge=0, le=500,
+                             description="New posts in their test pool (tier 0).")
+    trending: int = Field(20, ge=0, le=500, description="Posts promoted to wide tiers.")
+    shared: int = Field(4, ge=0, le=100, description="Posts friends shared with the viewer.")
+
+
+class Tier(Section):
+    """One stage of staged distribution (a traffic pool)."""
+
+    budget: Annotated[int, Field(ge=1)] | Literal["unlimited"] = Field(
+        300, description='Impressions in this tier before promotion is judged, or "unlimited".'
+    )
+    affinity_bar: float = Field(
+        0.0, ge=0, le=1, description="Least estimated viewer-post affinity to be shown this post."
+    )
+    weight: float = Field(
+        1.0, gt=0, description="Relative chance of a post in this tier to be drawn as a candidate."
+    )
+    promotion_percentile: float = Field(
+        70.0, ge=0, le=100,
+        description="A post moves up if its engagement score reaches this percentile of recent finishers.",
+    )
+
+    @property
+    def budget_value(self) -> float:
+        """The budget as a number (unlimited is infinity)."""
+        return math.inf if self.budget == "unlimited" else float(self.budget)
+
+
+def _default_tiers() -> list[Tier]:
+    return [
+        Tier(budget=300, affinity_bar=0.75, weight=1.0, promotion_percentile=85),
+        Tier(budget=1_500, affinity_bar=0.6, weight=4.0, promotion_percentile=50),
+        Tier(budget=8_000, affinity_bar=0.4, weight=20.0, promotion_percentile=50),
+        Tier(budget=40_000, affinity_bar=0.2, weight=80.0, promotion_percentile=50),
+        Tier(budget=200_000, affinity_bar=0.1, weight=200.0, promotion_percentile=50),
+        Tier(budget="unlimited", affinity_bar=0.0, weight=400.0, promotion_percentile=50),
+    ]
+
+
+class Distribution(Section):
+    """Staged distribution: tiers, promotion thresholds, decay of posts that fail."""
+
+    tiers: list[Tier] = Field(default_factory=_default_tiers, min_length=1,
+                              description="Traffic pools, from the test pool (tier 0) upward.")
+    threshold_window: int = Field(
+        200, ge=1, le=100_000, description="How many recent finishers of a tier set its threshold."
+    )
+    trending_min_tier: int = Field(
+        2, ge=0, description="Lowest tier whose posts enter the trending candidate source."
+    )
+    failed_half_life_hours: float = Field(
+        1.0, gt=0, description="Half-life of a post's eligibility after it fails promotion."
+    )
+
+
+class Ranking(Section):
+    """The ranking policy that builds each viewer's feed."""
+
+    policy: Literal["foryou", "chronological", "random", "popularity"] = Field(
+        "foryou", description="foryou (two-stage model) or a control policy."
+    )
+    weights: RankingWeights = Field(default_factory=RankingWeights,
+                                    description="Values of predicted engagements in the score.")
+    candidates: CandidateQuotas = Field(default_factory=CandidateQuotas,
+                                        description="Candidate quotas per source.")
+    temperature: float = Field(
+        0.02, ge=0, le=100, description="Softmax temperature over scores (0 = greedy)."
+    )
+    same_author_penalty: float = Field(
+        0.5, ge=0, le=1,
+        description="Score multiplier for a second post of an author already in the feed.",
+    )
+    freshness_half_life_hours: float = Field(
+        36.0, gt=0, description="Half-life of a post's score and candidate weight with age."
+    )
+    max_age_hours: float = Field(
+        168.0, gt=0, description="Posts older than this are no longer recommended."
+    )
+    affinity_exponent: float = Field(
+        1.0, ge=0, le=10, description="How strongly viewer-post affinity scales predictions."
+    )
+    prior_strength: float = Field(
+        200.0, ge=0, description="Pseudo-views m in the smoothed rates (count + prior m)/(views + m)."
+    )
+    retrieval_rounds: int = Field(
+        2, ge=0, le=10,
+        description="Extra candidate draws for viewers whose feed the first draw cannot fill.",
+    )
+    max_feed_length: int = Field(
+        48, ge=1, le=1000, description="Most posts one viewer sees in one step."
+    )
+    distribution: Distribution = Field(default_factory=Distribution,
+                                       description="Staged distribution (traffic pools).")
+
+
+# --- the platform's model of viewers ------------------------------------------------
+
+
+class InterestSignal(Section):
+    """How much each reaction tells the platform about a viewer's interests."""
+
+    watch: float = Field(
+        1.0, ge=0, description="Weight of watching past half: 0 at half the video, 1 when complete."
+    )
+    like: float = Field(1.0, ge=0, description="Weight of a like.")
+    comment: float = Field(1.0, ge=0, description="Weight of a comment.")
+    share: float = Field(2.0, ge=0, description="Weight of a share.")
+    save: float = Field(2.0, ge=0, description="Weight of a save.")
+    follow: float = Field(2.0, ge=0, description="Weight of a follow.")
+
+
+class Platform(Section):
+    """What the platform knows about viewers and how it learns."""
+
+    initial_knowledge: float = Field(
+        0.5, ge=0, le=1,
+        description="How much of viewers' true interests the platform knows at the start, 0..1.",
+    )
+    learning_rate: float = Field(
+        0.005, ge=0, le=10, description="Weight of one unit of signal in the interest estimate."
+    )
+    signal: InterestSignal = Field(default_factory=InterestSignal,
+                                   description="Reactions that teach the platform.")
+
+
+# --- the reaction funnel ------------------------------------------------------------
+
+
+class Appeal(Section):
+    """How much a post appeals to a viewer (the driver of watching and liking)."""
+
+    interest_match: float = Field(2.0, description="Weight of the viewer-post topic match (0..1).")
+    entertainment: float = Field(1.5, description="Weight of the post's entertainment e.")
+    quality: float = Field(0.5, description="Weight of production quality.")
+    information_intent: float = Field(1.5, description="Weight of information x viewer intent.")
+    trend_heat: float = Field(1.5, description="Weight of the trend's heat x alignment h.")
+    noise_sd: float = Field(0.5, ge=0, description="Standard deviation of per-impression noise.")
+
+
+class ViewCoefficients(Section):
+    """Log-odds that an impression is watched rather than swiped past."""
+
+    intercept: float = Field(-0.5, description="Log-odds at zero appeal.")
+    appeal: float = Field(0.8, description="Per unit of appeal.")
+
+
+class CompletionCoefficients(Section):
+    """Log-odds that a watched video is watched to the end."""
+
+    intercept: float = Field(-1.0, description="Log-odds at zero appeal.")
+    appeal: float = Field(0.7, description="Per unit of appeal.")
+    duration: float = Field(-0.4, description="Per 10 seconds of video.")
+
+
+class LikeCoefficients(Section):
+    """Log-odds of a like, given a view."""
+
+    intercept: float = Field(-6.85, description="Log-odds at zero appeal.")
+    appeal: float = Field(0.9, description="Per unit of appeal.")
+    social_proof: float = Field(
+        0.1, description="Per unit of susceptibility x log(1 + displayed likes)."
+    )
+    completion: float = Field(0.5, description="If the video was watched to the end.")
+
+
+class CommentCoefficients(Section):
+    """Log-odds of a comment, given a view."""
+
+    intercept: float = Field(-8.15, description="Log-odds at zero appeal.")
+    appeal: float = Field(0.6, description="Per unit of appeal.")
+    information_intent: float = Field(2.0, description="Per unit of information x intent.")
+
+
+class ShareCoefficients(Section):
+    """Log-odds of a share, given a view."""
+
+    intercept: float = Field(-8.3, description="Log-odds of a post with no entertainment.")
+    appeal: float = Field(0.4, description="Per unit of appeal.")
+    entertainment: float = Field(1.5, description="Per unit of entertainment e.")
+    trend_heat: float = Field(1.0, description="Per unit of trend heat x alignment h.")
+
+
+class SaveCoefficients(Section):
+    """Log-odds of a save, given a view."""
+
+    intercept: float = Field(-6.5, description="Log-odds of a post with no information.")
+    information_intent: float = Field(3.0, description="Per unit of information x intent.")
+    information: float = Field(0.8, description="Per unit of information i.")
+
+
+class ProfileVisitCoefficients(Section):
+    """Log-odds of a visit to the creator's profile, given a view."""
+
+    intercept: float = Field(-7.05, description="Log-odds with no call to action.")
+    call_to_action: float = Field(2.5, description="Per unit of call to action k.")
+    intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
+    familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
+    appeal: float = Field(0.4, description="Per unit of appeal.")
+
+
+class FollowCoefficients(Section):
+    """Log-odds of following the creator, given a view (not already following)."""
+
+    intercept: float = Field(-9.1, description="Log-odds at zero appeal.")
+    appeal: float = Field(0.8, description="Per unit of appeal.")
+    consistency: float = Field(1.5, description="Per unit of the creator's topical consistency.")
+    profile_visit: float = Field(2.5, description="If the viewer visited the profile.")
+    like: float = Field(1.0, description="If the viewer liked the post.")
+
+
+class LinkClickCoefficients(Section):
+    """Log-odds of clicking the link in bio, given a profile visit (brands only)."""
+
+    intercept: float = Field(-3.5, description="Log-odds with an empty profile.")
+    profile_quality: float = Field(3.0, description="Per unit of profile quality.")
+    intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
+    familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
+
+
+class LeadCoefficients(Section):
+    """Log-odds of becoming a lead (sign-up, enquiry, add to cart), given a link click."""
+
+    intercept: float = Field(-2.5, description="Log-odds at zero intent.")
+    intent_relevance: float = Field(4.0, description="Per unit of intent x relevance.")
+    familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
+
+
+class PurchaseCoefficients(Section):
+    """Log-odds of a purchase, given a lead."""
+
+    intercept: float = Field(-1.5, description="Log-odds at zero intent and reference price.")
+    intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
+    familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity) (trust).")
+    price: float = Field(-0.5, description="Per unit of log(price / reference price).")
+
+
+class Funnel(Section):
+    """The reaction funnel: each event a Bernoulli draw with log-odds linear in its drivers."""
+
+    appeal: Appeal = Field(default_factory=Appeal, description="The appeal of a post to a viewer.")
+    view: ViewCoefficients = Field(default_factory=ViewCoefficients, description="Watch or swipe.")
+    completion: CompletionCoefficients = Field(default_factory=CompletionCoefficients,
+                                               description="Watched to the end.")
+    like: LikeCoefficients = Field(default_factory=LikeCoefficients, description="Like.")
+    comment: CommentCoefficients = Field(default_factory=CommentCoefficients,
+                                         description="Comment.")
+    share: ShareCoefficients = Field(default_factory=ShareCoefficients, description="Share.")
+    save: SaveCoefficients = Field(default_factory=SaveCoefficients, description="Save.")
+    profile_visit: ProfileVisitCoefficients = Field(default_factory=ProfileVisitCoefficients,
+                                                    description="Profile visit.")
+    follow: FollowCoefficients = Field(default_factory=FollowCoefficients, description="Follow.")
+    link_click: LinkClickCoefficients = Field(default_factory=LinkClickCoefficients,
+                                              description="Link click.")
+    lead: LeadCoefficients = Field(default_factory=LeadCoefficients, description="Lead.")
+    purchase: PurchaseCoefficients = Field(default_factory=PurchaseCoefficients,
+                                           description="Purchase.")
+    intent_comment_threshold: float = Field(
+        0.5, ge=0, le=1, description="A comment from a viewer with at least this intent is an intent comment."
+    )
+    familiarity_half_life_hours: float = Field(
+        72.0, gt=0, description="Half-life of a viewer's familiarity with a creator."
+    )
+    reference_price: float = Field(30.0, gt=0, description="Price at which the price term is zero.")
+
+
+# --- measures -----------------------------------------------------------------------
+
+
+class Metrics(Section):
+    """Settings of the measures in summary.json."""
+
+    target_relevance: float = Field(
+        0.5, ge=0, le=1,
+        description="A segment is a brand's target if its relevance is at least this.",
+    )
+    reach_bins: list[int] = Field(
+        default_factory=lambda: [0, 100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000],
+        min_length=2,
+        description="Lower edges of the cumulative-reach bins of the dilution curve (impressions).",
+    )
+
+
+# --- the scenario -------------------------------------------------------------------
+
+
+def _default_topics() -> list[str]:
+    return ["comedy", "dance", "lifestyle", "beauty", "fitness", "food", "tech", "finance"]
+
+
+class Scenario(Section):
+    """A complete description of one simulated platform and its run."""
+
+    name: str = Field("default", description="Name of the scenario, copied to the outputs.")
+    description: str = Field("", description="Free text: what this scenario is for.")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of numpy's SeedSequence.")
+    steps: int = Field(168, ge=1, le=1_000_000, description="Number of steps to run.")
+    step_hours: float = Field(1.0, gt=0, le=24, description="Hours of platform time per step.")
+    backlog_hours: float = Field(
+        24.0, ge=0, le=10_000,
+        description="Hours of posts published before the run starts (the platform is not empty).",
+    )
+    topics: list[str] = Field(default_factory=_default_topics, min_length=1,
+                              description="Content topics.")
+    population: Population = Field(default_factory=Population, description="The viewers.")
+    creators: list[Creator] = Field(default_factory=_default_creators, min_length=1,
+                                    description="Creators and brands (a brand has an offer).")
+    styles: dict[str, Style] = Field(default_factory=_default_styles,
+                                     description="Post styles, by name.")
+    trends: list[Trend] = Field(default_factory=_default_trends, description="Trends.")
+    network: Network = Field(default_factory=Network, description="The friendship graph.")
+    ranking: Ranking = Field(default_factory=Ranking, description="The ranking policy.")
+    platform: Platform = Field(default_factory=Platform,
+                               description="The platform's learned model of viewers.")
+    funnel: Funnel = Field(default_factory=Funnel, description="The reaction funnel.")
+    metrics: Metrics = Field(default_factory=Metrics, description="Settings of the measures.")
+
+
+# --- cross-references ---------------------------------------------------------------
+
+
+def check_references(scenario: Scenario) -> list[tuple[str, str]]:
+    """Check what one field cannot check alone; returns (field path, problem) pairs."""
+    problems: list[tuple[str, str]] = []
+
+    def unknown(path: str, name: str, known: list[str], what: str) -> None:
+        close = get_close_matches(name, known, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append((path, f"unknown {what} {name!r}{hint}; known: {', '.join(known)}"))
+
+    def check_unique(path: str, names: list[str], what: str) -> None:
+        seen: set[str] = set()
+        for index, name in enumerate(names):
+            if name in seen:
+                problems.append((f"{path}[{index}].name", f"duplicate {what} name {name!r}"))
+            seen.add(name)
+
+    def check_weights(path: str, weights: dict[str, float], known: list[str], what: str) -> None:
+        for key, value in weights.items():
+            if key not in known:
+                unknown(f"{path}.{key}", key, known, what)
+            elif not value >= 0:
+                problems.append((f"{path}.{key}", f"must be >= 0, got {value}"))
+        if weights and sum(weights.values()) <= 0:
+            problems.append((path, "weights must not all be zero"))
+
+    topics = scenario.topics
+    for index, topic in enumerate(topics):
+        if not re.match(NAME_PATTERN, topic):
+            problems.append((f"topics[{index}]", f"{topic!r} is not a valid name ({NAME_PATTERN})"))
+    if len(set(topics)) != len(topics):
+        problems.append(("topics", "topic names must be unique"))
+
+    segments = scenario.population.segments
+    segment_names = [segment.name for segment in segments]
+    check_unique("population.segments", segment_names, "segment")
+    total_share = sum(segment.share for segment in segments)
+    if abs(total_share - 1.0) > 1e-6:
+        problems.append(("population.segments",
+                         f"segment shares sum to {total_share:g}; they must sum to 1"))
+    for index, segment in enumerate(segments):
+        check_weights(f"population.segments[{index}].topic_mix", segment.topic_mix, topics,
+                      "topic")
+
+    style_names = list(scenario.styles)
+    for name in style_names:
+        if not re.match(NAME_PATTERN, name):
+            problems.append((f"styles.{name}", f"{name!r} is not a valid style name"))
+    check_unique("creators", [creator.name for creator in scenario.creators], "creator")
+    for index, creator in enumerate(scenario.creators):
+        path = f"creators[{index}]"
+        check_weights(f"{path}.topic_mix", creator.topic_mix, topics, "topic")
+        if not creator.strategy:
+            problems.append((f"{path}.strategy", "a strategy needs at least one style"))
+        check_weights(f"{path}.strategy", creator.strategy, style_names, "style")
+        if creator.offer is not None:
+            for key, value in creator.offer.relevance.items():
+                if key not in segment_names:
+                    unknown(f"{path}.offer.relevance.{key}", key, segment_names, "segment")
+                elif not 0 <= value <= 1:
+                    problems.append((f"{path}.offer.relevance.{key}",
+                                     f"relevance must be between 0 and 1, got {value}"))
+
+    for index, trend in enumerate(scenario.trends):
+        if trend.topic not in topics:
+            unknown(f"trends[{index}].topic", trend.topic, topics, "topic")
+    check_unique("trends", [trend.name for trend in scenario.trends], "trend")
+
+    tiers = scenario.ranking.distribution.tiers
+    for index, tier in enumerate(tiers[:-1]):
+        if tier.budget == "unlimited":
+            problems.append((f"ranking.distribution.tiers[{index}].budget",
+                             "only the last tier may be unlimited"))
+    if scenario.ranking.distribution.trending_min_tier >= len(tiers):
+        problems.append(("ranking.distribution.trending_min_tier",
+                         f"must be below the number of tiers ({len(tiers)})"))
+    bins = scenario.metrics.reach_bins
+    if bins[0] != 0 or any(later <= earlier for earlier, later in itertools.pairwise(bins)):
+        problems.append(("metrics.reach_bins", "must start at 0 and increase strictly"))
+    return problems
