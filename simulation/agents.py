@@ -104,7 +104,8 @@ class Creator(Agent):
     def relevance(self) -> dict[str, float]:
         """Relevance of the offer to each segment."""
         names = self.model.population.segment_names
-        return {name: float(v) for name, v in zip(names, self.model.creators.relevance[self.index], strict=False)}
+        row = self.model.creators.relevance[self.index]
+        return {name: float(value) for name, value in zip(names, row, strict=True)}
 
     @property
     def posts(self) -> np.ndarray:

@@ -174,6 +174,11 @@ class EngagementModel(Model):
         """Update counters, platform estimates, familiarity, follows, shares and tiers."""
         posts, events = self.posts, reactions.events
         n_segments, n_tiers = posts.n_segments, posts.n_tiers
+        # A viewer who meets two posts of a creator in one step can follow only once.
+        follows = np.flatnonzero(events["follows"])
+        pairs = imp.viewer[follows] * self.creators.size + imp.creator[follows]
+        first = np.unique(pairs, return_index=True)[1]
+        events["follows"][np.delete(follows, first)] = False
         if len(imp):
             first = int(imp.post.min())
             self._record_reach(imp, events, first)

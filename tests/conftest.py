@@ -1,0 +1,53 @@
+"""Shared fixtures: small scenarios, a finished small run, and a command-line runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulation.loading import load_scenario
+from simulation.runner import RunResult, simulate
+from simulation.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+BASELINE = SCENARIOS / "baseline.toml"
+SMALL = ["population.size=2000", "steps=36"]
+"""Overrides that make the baseline small enough for unit tests (about 2 s a run)."""
+SMALL_TIERS = [f"ranking.distribution.tiers[{k}].budget={budget}"
+               for k, budget in enumerate((30, 150, 800, 4000, 20000))]
+"""The baseline's tier budgets divided by five, for a platform of a few thousand viewers."""
+
+
+def small_baseline(*overrides: str) -> Scenario:
+    """The baseline scenario at 2 000 viewers and 36 steps, with extra overrides."""
+    return load_scenario(BASELINE, [*SMALL, *overrides])
+
+
+@pytest.fixture(scope="session")
+def small_scenario() -> Scenario:
+    return small_baseline()
+
+
+@pytest.fixture(scope="session")
+def small_run(small_scenario: Scenario) -> RunResult:
+    """One finished small run, shared by the tests that only read it."""
+    return simulate(small_scenario, seed=11)
+
+
+def run_cli(*args: str | Path, cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run ``python run.py ARGS`` as a user would, from ``cwd``."""
+    return subprocess.run([sys.executable, str(ROOT / "run.py"), *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """Call ``cli(args...)`` to run the command line in a fresh folder."""
+    def call(*args: str | Path, timeout: float = 600) -> subprocess.CompletedProcess:
+        return run_cli(*args, cwd=tmp_path, timeout=timeout)
+    call.cwd = tmp_path
+    return call
