@@ -30,7 +30,7 @@ def impressions(n: int = N, seed: int = 0, **fixed) -> Impressions:
         consistency=rng.random(n, dtype=np.float32),
         familiarity=rng.exponential(2, n).astype(np.float32), following=rng.random(n) < 0.1)
     for name, value in fixed.items():
-        columns[name] = np.broadcast_to(np.asarray(value), (n,) + columns[name].shape[1:]).copy()
+        columns[name] = np.broadcast_to(np.asarray(value), (n, *columns[name].shape[1:])).copy()
     return Impressions(**columns)
 
 

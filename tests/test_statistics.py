@@ -6,10 +6,10 @@ Each assertion is a sign and a rough size, checked in every seed of a few.
 import numpy as np
 import pytest
 
-pytestmark = pytest.mark.slow
-
 from simulation.runner import simulate
 from tests.conftest import SMALL_TIERS, small_baseline
+
+pytestmark = pytest.mark.slow
 
 SEEDS = (1, 2, 3)
 
