@@ -10,6 +10,7 @@ from pathlib import Path
 from simulation.loading import ScenarioError, load_scenario
 from simulation.metrics import render_summary
 from simulation.reference import render_markdown, render_toml
+from simulation.results import ResultsError
 from simulation.runner import run_seeds, run_to_folder, seeds_of
 from simulation.scenario import Scenario
 
@@ -23,6 +24,8 @@ examples:
   {PROGRAM} run scenarios/viral_mismatch.toml --seeds 10
   {PROGRAM} validate scenarios/*.toml
   {PROGRAM} defaults > my_scenario.toml
+  {PROGRAM} plot results/baseline-seed1 --format pdf
+  {PROGRAM} report results/baseline-10seeds
 
 Each command has its own --help.
 """
@@ -66,6 +69,8 @@ examples:
                      help="results folder (default: results/<scenario>-seed<N> or "
                           "results/<scenario>-<N>seeds); replaced when the run completes")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    run.add_argument("--report", action="store_true",
+                     help="also write <results folder>/report.html (see `report --help`)")
 
     validate = commands.add_parser(
         "validate", help="check scenario files without running them",
@@ -83,6 +88,7 @@ examples:
         epilog=f"examples:\n  {PROGRAM} defaults > my_scenario.toml\n"
                f"  {PROGRAM} defaults --format markdown   # the README's reference table\n")
     defaults.add_argument("--format", choices=("toml", "markdown"), default="toml")
+    _add_figure_commands(commands)
     return parser
 
 
@@ -118,6 +124,7 @@ def _command_run(args: argparse.Namespace) -> int:
                     print(f"  {row['measure']:<52} {_format(row['mean']):>10} "
                           f"[{_format(row['ci_low'])}, {_format(row['ci_high'])}]")
         print(f"results: {out}/ (aggregate.csv, seed-*/)")
+        _report_after_run(args, out, progress)
         return 0
     seed = scenario.seed if args.seed is None else args.seed
     out = args.out or Path("results") / f"{stem}-seed{seed}"
@@ -126,6 +133,7 @@ def _command_run(args: argparse.Namespace) -> int:
         print(render_summary(result.summary))
         print(f"\nwall time {result.wall_seconds:.1f} s")
     print(f"results: {out}/")
+    _report_after_run(args, out, progress)
     return 0
 
 
@@ -153,16 +161,96 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
     args = _build_parser().parse_args(argv)
     handlers = {"run": _command_run, "validate": _command_validate,
-                "defaults": _command_defaults}
+                "defaults": _command_defaults, "plot": _command_plot, "report": _command_report}
     try:
         return handlers[args.command](args)
-    except ScenarioError as exc:
+    except (ScenarioError, ResultsError) as exc:
         print(exc, file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("\ninterrupted: no results folder was written (partial files were removed)",
               file=sys.stderr)
         return 130
+
+
+# --- figures and reports: `plot`, `report`, and `run --report` ---------------------------
+# matplotlib is imported only by these commands, so that `run` starts as fast as before.
+
+
+def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
+    plot = commands.add_parser(
+        "plot", help="draw the figures of a results folder (with the numbers drawn, as CSV)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Draw every figure of a run, or of a multi-seed folder (means with 95% "
+                    "bands across seeds): funnel per segment and per brand and style, events "
+                    "over time, likes against leads (viral mismatch), audience dilution, "
+                    "Lorenz curve and distribution of views, the feed's mix over time. Each "
+                    "figure NAME.FORMAT comes with NAME.csv, the tidy table of the numbers drawn.",
+        epilog=f"""\
+examples:
+  {PROGRAM} plot results/baseline-seed1                  # -> results/baseline-seed1/figures/
+  {PROGRAM} plot results/baseline-10seeds --format pdf   # vector figures for LaTeX
+  {PROGRAM} plot results/baseline-seed1 --format svg --out paper/figures
+""")
+    plot.add_argument("results", type=Path,
+                      help="results folder of `run` (one run, or --seeds N with seed-*/)")
+    plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
+                      help="png (200 dpi), svg or pdf (default: png)")
+    plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
+    plot.add_argument("--quiet", action="store_true", help="no progress bar and no file list")
+
+    report = commands.add_parser(
+        "report", help="write a self-contained HTML (or Markdown) report of a results folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write one HTML file that needs nothing else to be read (figures embedded, "
+                    "no scripts, links or fonts): what was run, the headline measures with "
+                    "their intervals, the funnel tables and every figure with a caption. "
+                    "--format md writes Markdown and a folder of PNG figures beside it.",
+        epilog=f"""\
+examples:
+  {PROGRAM} report results/baseline-seed1                 # -> results/baseline-seed1/report.html
+  {PROGRAM} report results/baseline-10seeds --out baseline.html
+  {PROGRAM} report results/baseline-seed1 --format md --out paper/baseline.md
+  {PROGRAM} run scenarios/baseline.toml --report          # run, then report
+""")
+    report.add_argument("results", type=Path,
+                        help="results folder of `run` (one run, or --seeds N with seed-*/)")
+    report.add_argument("--format", choices=("html", "md"), default="html",
+                        help="html (one self-contained file) or md (Markdown + images folder)")
+    report.add_argument("--out", type=Path,
+                        help="report file (default: RESULTS/report.html or RESULTS/report.md)")
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _command_plot(args: argparse.Namespace) -> int:
+    from simulation.plots import plot_results
+    from simulation.results import open_results
+
+    results = open_results(args.results)
+    out = args.out or args.results / "figures"
+    written, skipped = plot_results(results, out, args.format, progress=not args.quiet)
+    if not args.quiet:
+        for path in written:
+            print(f"  {path}")
+    for name, reason in skipped:
+        print(f"skipped {name}: {reason}")
+    print(f"figures: {out}/ ({len(written) // 2} figures, each with its CSV)")
+    return 0
+
+
+def _command_report(args: argparse.Namespace) -> int:
+    from simulation.report import describe, write_report
+
+    print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet)))
+    return 0
+
+
+def _report_after_run(args: argparse.Namespace, out: Path, progress: bool) -> None:
+    """`run --report`: write the report of the folder just written."""
+    if args.report:
+        from simulation.report import describe, write_report
+
+        print(describe(write_report(out, progress=progress)))
 
 
 __all__ = ["main", "main_exit"]
