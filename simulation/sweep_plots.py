@@ -102,6 +102,7 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         groups = list(grouped)
         names = [str(k[0] if isinstance(k, tuple) else k) for k, _ in groups]
         colours, markers = series_colours(names), series_markers(names)
+        banded = False
         for name, (_, part) in zip(names, groups, strict=True):
             x, y = part[parameter].to_numpy(float), part["mean"].to_numpy(float)
             low, high = part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float)
@@ -110,6 +111,7 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
                 ax.plot(x, y, color=colours[name], marker=markers[name], label=text)
                 ax.fill_between(x, low, high, color=colours[name], alpha=BAND_ALPHA,
                                 linewidth=0)
+                banded = True
             else:
                 ax.errorbar(x, y, yerr=np.vstack([y - low, high - y]), color=colours[name],
                             marker=markers[name], linestyle="none", capsize=2, label=text)
@@ -119,7 +121,8 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         ax.set_ylabel(_short(metric))
         band = Patch(facecolor=REFERENCE_COLOUR, alpha=BAND_ALPHA + 0.15,
                      label="95% interval over replicates")
-        ax.legend(handles=[*ax.get_legend_handles_labels()[0], band], loc="best")
+        ax.legend(handles=[*ax.get_legend_handles_labels()[0], *([band] if banded else [])],
+                  loc="best")
         set_title(figure, title)
     caption = ("Mean over each point's replicates with its 95% interval, against the swept "
                f"parameter {parameter}.")

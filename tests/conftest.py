@@ -51,3 +51,28 @@ def cli(tmp_path: Path):
         return run_cli(*args, cwd=tmp_path, timeout=timeout)
     call.cwd = tmp_path
     return call
+
+
+# --- results folders for the figures and the report ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def run_folder(small_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small run written as a results folder, once per session (read-only for tests)."""
+    from simulation.runner import write_run
+    from simulation.storage import result_folder
+
+    folder = tmp_path_factory.mktemp("results") / "small-run"
+    with result_folder(folder) as building:
+        write_run(small_run, building)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two seeds of the small baseline with their aggregate, once per session (read-only)."""
+    from simulation.runner import run_seeds
+
+    folder = tmp_path_factory.mktemp("results") / "small-2seeds"
+    run_seeds(small_baseline(), [1, 2], folder, progress=False)
+    return folder
