@@ -346,31 +346,33 @@ def test_plot_command_writes_every_figure_and_its_csv(cli, run_folder):
     assert "8 figures" in result.stdout
 
 
-def test_plot_command_on_several_seeds_defaults_to_a_figures_folder(cli, seeds_folder):
-    copy = cli.cwd / "seeds"
+def test_plot_command_on_several_seeds_defaults_to_a_figures_folder(seeds_folder, tmp_path,
+                                                                    capsys):
+    from simulation.cli import main
+
+    copy = tmp_path / "seeds"
     shutil.copytree(seeds_folder, copy)
-    result = cli("plot", copy)
-    assert result.returncode == 0, result.stderr
+    assert main(["plot", str(copy)]) == 0
+    assert f"figures: {copy / 'figures'}/ (8 figures" in capsys.readouterr().out
     assert len(list((copy / "figures").glob("*.png"))) == len(CHART_NAMES)
     assert open_results(copy).kind == "seeds"  # the figures folder does not confuse it
 
 
-@pytest.mark.parametrize("command", ["plot", "report"])
-def test_bad_folders_exit_2_with_a_message_and_no_traceback(cli, command):
-    missing = cli(command, "nowhere")
+def test_bad_folders_exit_2_with_a_message_and_no_traceback(cli):
+    missing = cli("plot", "nowhere")
     assert missing.returncode == 2 and "no such folder" in missing.stderr
     (cli.cwd / "empty").mkdir()
-    empty = cli(command, "empty")
+    empty = cli("report", "empty")
     assert empty.returncode == 2 and "not a results folder" in empty.stderr
+    assert list((cli.cwd / "empty").iterdir()) == []
     (cli.cwd / "sweep").mkdir()
     (cli.cwd / "sweep" / "sweep.parquet").write_bytes(b"")
-    sweep = cli(command, "sweep")
+    sweep = cli("plot", "sweep")
     assert sweep.returncode == 2 and "sweep folder" in sweep.stderr
     assert "Traceback" not in missing.stderr + empty.stderr + sweep.stderr
-    assert list((cli.cwd / "empty").iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["plot", "report"])
-def test_figure_commands_have_help_with_examples(cli, command):
-    result = cli(command, "--help")
-    assert result.returncode == 0 and "examples:" in result.stdout
+def test_figure_commands_have_help_with_examples(cli):
+    for command in ("plot", "report"):
+        result = cli(command, "--help")
+        assert result.returncode == 0 and "examples:" in result.stdout

@@ -1,0 +1,163 @@
+"""The report: valid, self-contained HTML (or Markdown) that holds every figure and the numbers."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from simulation import plots
+from simulation.report import build_report, render_html, render_markdown, write_report
+from simulation.results import open_results
+from tests.conftest import BASELINE
+
+VOID = {"meta", "img", "br", "hr", "link", "input", "source"}
+HOSTILE = "<script>alert('x')</script> & <b>bold</b> | *star* [link](http://evil.example)"
+
+
+class Document(HTMLParser):
+    """Tags, attributes and text of an HTML document; records unbalanced tags."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.feed(text)
+        self.close()
+        if self.open:
+            self.problems.append(f"unclosed: {self.open}")
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def all(self, tag: str) -> list[dict[str, str | None]]:
+        return [attrs for name, attrs in self.tags if name == tag]
+
+
+def assert_self_contained(text: str, figures: int) -> Document:
+    """Parses as balanced HTML; every figure an embedded PNG; nothing fetched from elsewhere."""
+    document = Document(text)
+    assert text.startswith("<!DOCTYPE html>") and not document.problems, document.problems
+    images = document.all("img")
+    assert len(images) == figures
+    for attrs in images:
+        prefix = "data:image/png;base64,"
+        assert attrs["src"].startswith(prefix) and attrs["alt"]
+        with Image.open(io.BytesIO(base64.b64decode(attrs["src"][len(prefix):]))) as image:
+            assert image.format == "PNG" and image.size[0] == 700
+    for forbidden in ("script", "link", "iframe", "object", "embed"):
+        assert not document.all(forbidden), f"<{forbidden}> in the report"
+    for _, attrs in document.tags:
+        for name, value in attrs.items():
+            if name in ("src", "href", "srcset", "action", "data"):
+                assert value.startswith(("data:", "#")), f"{name}={value!r} points elsewhere"
+    assert not re.search(r"https?://", text), "a URL in the report"
+    assert "url(" not in text and "@import" not in text
+    return document
+
+
+@pytest.fixture(scope="module")
+def run_report(run_folder, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    written = write_report(run_folder, out)
+    return written, out.read_text(encoding="utf-8")
+
+
+def test_report_of_a_run_is_self_contained_html_with_every_figure(run_report):
+    written, text = run_report
+    assert written.figures == len(plots.CHARTS) and not written.skipped
+    assert written.size_bytes == len(text.encode())
+    document = assert_self_contained(text, len(plots.CHARTS))
+    captions = " ".join(document.text)
+    for function in plots.CHARTS:
+        assert f'id="{function.__name__}"' in text
+    assert captions.count("Figure ") >= len(plots.CHARTS)
+
+
+def test_report_states_what_was_run_and_the_run_numbers(run_report, run_folder):
+    _, text = run_report
+    summary = json.loads((run_folder / "summary.json").read_text())
+    manifest = json.loads((run_folder / "manifest.json").read_text())
+    body = html.unescape(" ".join(Document(text).text))
+    assert "one run, seed 11" in body
+    assert f"mesa {manifest['versions']['mesa']}" in body
+    assert f"{summary['inequality']['views_gini']:.3f}" in body
+    assert f"{summary['totals']['impressions']:,}" in body
+    for segment, counts in summary["segments"].items():
+        assert segment in body and f"{counts['views']:,}" in body
+    for brand in summary["brands"]:
+        assert brand in body
+
+
+def test_report_of_several_seeds_shows_the_aggregate_intervals(seeds_folder, tmp_path):
+    written = write_report(seeds_folder, tmp_path / "r.html")
+    text = written.path.read_text(encoding="utf-8")
+    assert_self_contained(text, len(plots.CHARTS))
+    aggregate = pd.read_csv(seeds_folder / "aggregate.csv").set_index("measure")
+    gini = aggregate.loc["inequality.views_gini"]
+    assert f"{gini['mean']:.3f} [{gini['ci_low']:.3f}, {gini['ci_high']:.3f}]" in text
+    assert "2 seeds: 1, 2" in text and "mean [95% interval]" in text
+
+
+def test_text_from_the_scenario_is_escaped(run_folder, tmp_path):
+    folder = tmp_path / "hostile"
+    shutil.copytree(run_folder, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["scenario"]["description"] = HOSTILE
+    manifest["scenario"]["name"] = "<i>name</i>"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    report = build_report(open_results(folder))
+    text = render_html(report)
+    assert "<script>" not in text and "<b>bold</b>" not in text and "<i>name</i>" not in text
+    assert html.escape(HOSTILE) in text and html.escape("<i>name</i>") in text
+    markdown = render_markdown(report, "images")
+    row = next(line for line in markdown.splitlines() if line.startswith("| description"))
+    assert len(re.findall(r"(?<!\\)\|", row)) == 3, "a | in the text would split the table row"
+    assert "<script>" not in markdown and "\\*star\\*" in markdown
+
+
+def test_markdown_report_links_every_figure_in_its_images_folder(run_folder, tmp_path):
+    written = write_report(run_folder, tmp_path / "paper" / "baseline.md", "md")
+    assert written.images == tmp_path / "paper" / "baseline_figures"
+    markdown = written.path.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
+    assert len(links) == len(plots.CHARTS)
+    for link in links:
+        assert link.startswith("baseline_figures/")
+        with Image.open(written.path.parent / link) as image:
+            assert image.format == "PNG"
+    assert "## Headline measures" in markdown and "## Funnel tables" in markdown
+
+
+def test_report_command_and_run_with_report(cli, run_folder):
+    result = cli("report", run_folder, "--out", "r.html", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "MB" in result.stdout and "8 figures" in result.stdout
+    assert_self_contained((cli.cwd / "r.html").read_text(encoding="utf-8"), len(plots.CHARTS))
+    run = cli("run", BASELINE, "--viewers", "1500", "--steps", "12", "--quiet", "--report",
+              "--out", "fresh")
+    assert run.returncode == 0, run.stderr
+    assert "report: fresh/report.html" in run.stdout
+    assert_self_contained((cli.cwd / "fresh" / "report.html").read_text(encoding="utf-8"),
+                          len(plots.CHARTS))
