@@ -374,8 +374,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
 
 
 def markdown_text(text: str) -> str:
-    """Plain text made safe for Markdown: HTML escaped, Markdown punctuation backslashed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text))).replace("\n", " ")
+    """Plain text made safe for Markdown: HTML escaped, Markdown punctuation backslashed.
+
+    Quotes stay as they are: their entities (``&#x27;``) hold a ``#``, which would be
+    backslashed and then shown literally.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)).replace("\n", " ")
 
 
 def render_markdown(report: Report, images: str) -> str:

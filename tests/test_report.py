@@ -15,7 +15,15 @@ import pytest
 from PIL import Image
 
 from simulation import plots
-from simulation.report import build_report, render_html, render_markdown, write_report
+from simulation.report import (
+    Paragraph,
+    Report,
+    Table,
+    render_html,
+    render_markdown,
+    scenario_rows,
+    write_report,
+)
 from simulation.results import open_results
 from tests.conftest import BASELINE
 
@@ -127,37 +135,41 @@ def test_text_from_the_scenario_is_escaped(run_folder, tmp_path):
     manifest["scenario"]["description"] = HOSTILE
     manifest["scenario"]["name"] = "<i>name</i>"
     (folder / "manifest.json").write_text(json.dumps(manifest))
-    report = build_report(open_results(folder))
+    report = Report("<i>title</i>", [Table(["item", "value"], scenario_rows(open_results(folder))),
+                                      Paragraph(HOSTILE)])
     text = render_html(report)
-    assert "<script>" not in text and "<b>bold</b>" not in text and "<i>name</i>" not in text
+    assert "<script>" not in text and "<b>bold</b>" not in text and "<i>" not in text
     assert html.escape(HOSTILE) in text and html.escape("<i>name</i>") in text
+    assert not Document(text).all("a") and not Document(text).all("script")
     markdown = render_markdown(report, "images")
     row = next(line for line in markdown.splitlines() if line.startswith("| description"))
     assert len(re.findall(r"(?<!\\)\|", row)) == 3, "a | in the text would split the table row"
     assert "<script>" not in markdown and "\\*star\\*" in markdown
+    assert "\\[link\\](http://evil.example)" in markdown  # no longer a link
+    assert "alert('x')" in markdown  # quotes as they are, not as entities
 
 
-def test_markdown_report_links_every_figure_in_its_images_folder(run_folder, tmp_path):
-    written = write_report(run_folder, tmp_path / "paper" / "baseline.md", "md")
-    assert written.images == tmp_path / "paper" / "baseline_figures"
-    markdown = written.path.read_text(encoding="utf-8")
+def test_markdown_report_through_the_command_line(cli, run_folder):
+    result = cli("report", run_folder, "--format", "md", "--out", "paper/baseline.md", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "report: paper/baseline.md and paper/baseline_figures/" in result.stdout
+    paper = cli.cwd / "paper"
+    markdown = (paper / "baseline.md").read_text(encoding="utf-8")
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", markdown)
     assert len(links) == len(plots.CHARTS)
+    assert {p.name for p in (paper / "baseline_figures").iterdir()} == {
+        f"{function.__name__}.png" for function in plots.CHARTS}
     for link in links:
         assert link.startswith("baseline_figures/")
-        with Image.open(written.path.parent / link) as image:
+        with Image.open(paper / link) as image:
             assert image.format == "PNG"
     assert "## Headline measures" in markdown and "## Funnel tables" in markdown
 
 
-def test_report_command_and_run_with_report(cli, run_folder):
-    result = cli("report", run_folder, "--out", "r.html", "--quiet")
-    assert result.returncode == 0, result.stderr
-    assert "MB" in result.stdout and "8 figures" in result.stdout
-    assert_self_contained((cli.cwd / "r.html").read_text(encoding="utf-8"), len(plots.CHARTS))
+def test_run_with_report(cli):
     run = cli("run", BASELINE, "--viewers", "1500", "--steps", "12", "--quiet", "--report",
               "--out", "fresh")
     assert run.returncode == 0, run.stderr
-    assert "report: fresh/report.html" in run.stdout
+    assert "report: fresh/report.html" in run.stdout and "8 figures" in run.stdout
     assert_self_contained((cli.cwd / "fresh" / "report.html").read_text(encoding="utf-8"),
                           len(plots.CHARTS))
