@@ -70,9 +70,9 @@ def run_folder(small_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture(scope="session")
 def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two seeds of the small baseline with their aggregate, once per session (read-only)."""
+    """Two seeds of the small baseline (24 steps) with their aggregate, once per session."""
     from simulation.runner import run_seeds
 
     folder = tmp_path_factory.mktemp("results") / "small-2seeds"
-    run_seeds(small_baseline(), [1, 2], folder, progress=False)
+    run_seeds(small_baseline("steps=24"), [1, 2], folder, progress=False)
     return folder

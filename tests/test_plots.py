@@ -358,21 +358,26 @@ def test_plot_command_on_several_seeds_defaults_to_a_figures_folder(seeds_folder
     assert open_results(copy).kind == "seeds"  # the figures folder does not confuse it
 
 
-def test_bad_folders_exit_2_with_a_message_and_no_traceback(cli):
-    missing = cli("plot", "nowhere")
+def test_bad_folders_exit_2_with_a_message_and_no_traceback(cli, capsys):
+    from simulation.cli import main
+
+    missing = cli("plot", "nowhere")  # as a user runs it: a message, no traceback
     assert missing.returncode == 2 and "no such folder" in missing.stderr
+    assert "Traceback" not in missing.stderr
     (cli.cwd / "empty").mkdir()
-    empty = cli("report", "empty")
-    assert empty.returncode == 2 and "not a results folder" in empty.stderr
+    assert main(["report", str(cli.cwd / "empty")]) == 2
+    assert "not a results folder" in capsys.readouterr().err
     assert list((cli.cwd / "empty").iterdir()) == []
     (cli.cwd / "sweep").mkdir()
     (cli.cwd / "sweep" / "sweep.parquet").write_bytes(b"")
-    sweep = cli("plot", "sweep")
-    assert sweep.returncode == 2 and "sweep folder" in sweep.stderr
-    assert "Traceback" not in missing.stderr + empty.stderr + sweep.stderr
+    assert main(["plot", str(cli.cwd / "sweep")]) == 2
+    assert "sweep folder" in capsys.readouterr().err
 
 
-def test_figure_commands_have_help_with_examples(cli):
-    for command in ("plot", "report"):
-        result = cli(command, "--help")
-        assert result.returncode == 0 and "examples:" in result.stdout
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_figure_commands_have_help_with_examples(command, capsys):
+    from simulation.cli import main
+
+    with pytest.raises(SystemExit) as exit_status:
+        main([command, "--help"])
+    assert exit_status.value.code == 0 and "examples:" in capsys.readouterr().out
