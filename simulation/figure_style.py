@@ -87,7 +87,6 @@ RC: dict[str, Any] = {
     "pdf.fonttype": 42,  # TrueType, not Type 3: what journals ask for
     "ps.fonttype": 42,
     "svg.hashsalt": "engagement-sim",  # stable element ids: same figure, same SVG
-    "figure.constrained_layout.use": True,
 }
 
 

@@ -21,7 +21,7 @@ Figures (file names): ``funnel_segments``, ``funnel_brands``,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -645,7 +645,8 @@ CHARTS: tuple[Callable[[Results], Chart], ...] = (
 """Every figure of a run or a multi-seed folder, in report order."""
 
 
-def draw_charts(results: Results, progress: bool = False):
+def draw_charts(results: Results, progress: bool = False,
+                ) -> Iterator[Chart | tuple[str, str]]:
     """Yield each chart in turn, or a (name, reason) pair for a chart with nothing to draw.
 
     One figure is alive at a time, so memory stays flat however many there are.
