@@ -258,9 +258,8 @@ def funnel_brands(results: Results) -> Chart:
         _style_legend(figure, styles, set(data["style"]))
         axes[-1].set_xlabel("funnel stage")
         set_title(figure, title)
-    caption = ("Events from each brand's posts, per content style: likes follow entertainment, "
-               f"leads follow promotion. Zero counts are not drawn.{_left_out(results, brands)} "
-               f"{_seeds_note(results, 'error bars')}")
+    caption = ("Events from each brand's posts, per content style. Zero counts are not drawn."
+               f"{_left_out(results, brands)} {_seeds_note(results, 'error bars')}")
     return Chart("funnel_brands", title, caption, data, figure)
 
 
@@ -385,11 +384,13 @@ def viral_mismatch(results: Results) -> Chart:
         axes[-1].set_xlabel("likes + 1 (log scale)")
         _style_legend(figure, styles, set(data["style"]), lines=False)
         set_title(figure, title)
-    pooled = (" Posts of all seeds are pooled; ρ is the mean of the per-seed values with its "
-              "95% t-interval." if len(results.runs) > 1 else "")
+    seeds = results.seeds
+    pooled = (f"Posts of all {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}) are pooled; ρ is the "
+              "mean of the per-seed values with its 95% t-interval." if len(seeds) > 1
+              else f"One run (seed {seeds[0]}).")
     caption = ("Each point is one brand post; 1 is added to likes and leads so that posts "
                "without any appear on the log scales. Spearman's ρ is the rank correlation "
-               f"of likes and leads.{_left_out(results, brands)}{pooled} {_seeds_note(results)}")
+               f"of likes and leads.{_left_out(results, brands)} {pooled}")
     return Chart("viral_mismatch", title, caption, data, figure)
 
 
@@ -575,9 +576,10 @@ def views_distribution(results: Results) -> Chart:
         ax.legend(handles=[*ax.get_legend_handles_labels()[0], *_interval_handle(results)],
                   loc="lower left")
         set_title(figure, title)
-    caption = (f"A straight, slowly falling tail means a few posts take a large share of views. "
-               f"{100 * zero:.1f}% of posts had no view and are not on the log scale. "
-               f"{_seeds_note(results)}")
+    unseen = (f"{100 * zero:.1f}% of posts had no view and are not on the log scale."
+              if zero > 0 else "Every post had at least one view.")
+    caption = (f"A long, slowly falling tail means a few posts take a large share of views. "
+               f"{unseen} {_seeds_note(results)}")
     return Chart("views_distribution", title, caption, data, figure)
 
 
@@ -632,8 +634,8 @@ def feed_mix(results: Results) -> Chart:
             ax.legend(title=names[dimension], loc="center left", bbox_to_anchor=(1.0, 0.5))
         axes[-1].set_xlabel("platform time (hours since start)")
         set_title(figure, title)
-    caption = (f"Share of each {_bin_note(data)}'s impressions. Categories that never reached a "
-               f"feed are left out. {_seeds_note(results)}")
+    caption = (f"Share of the impressions in each time bin ({_bin_note(data)}). Categories that "
+               f"never reached a feed are left out. {_seeds_note(results)}")
     return Chart("feed_mix", title, caption, data, figure)
 
 
