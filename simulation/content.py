@@ -76,6 +76,7 @@ class PostStore:
             "reached_tier": ((), np.int8, 0),
             "tier_impressions": ((), np.int64, 0),
             "failed_hour": ((), np.float64, np.nan),  # NaN while the post is not stuck
+            "failed_ratio": ((), np.float32, np.nan),  # score / threshold when it failed
             "displayed_likes": ((), np.int64, 0),
             # counters
             "counts": ((len(EVENTS), n_segments, n_tiers), np.int64, 0),
@@ -149,6 +150,13 @@ def draw_posts(
         at = hour == when
         trend[at] = trends.pick(rng, riding[at], float(when))
     alignment = np.where(trend >= 0, attributes[:, 3], 0.0)
+    # A post that rides a trend is, to the extent of its alignment, about the trend's topic:
+    # a skincare brand's dance-challenge video is a dance video.
+    riders = np.flatnonzero(trend >= 0)
+    trend_topic = np.zeros((len(riders), topic.shape[1]), dtype=np.float32)
+    trend_topic[np.arange(len(riders)), trends.topic[trend[riders]]] = 1.0
+    pull = alignment[riders, None].astype(np.float32)
+    topic[riders] = (1.0 - pull) * topic[riders] + pull * trend_topic
     return dict(
         creator=creator,
         style=style,

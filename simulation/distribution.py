@@ -34,9 +34,16 @@ class StagedDistribution:
         return len(self.budget)
 
     def eligibility(self, posts: PostStore, ids: np.ndarray, hour: float) -> np.ndarray:
-        """1 for posts still in play, decaying by half-life after a failed promotion (n,)."""
+        """1 for posts still in play, decaying after a failed promotion (n,).
+
+        A post that failed fades with a half-life of ``failed_half_life_hours`` x
+        (score / threshold)^``failed_score_exponent``: a near miss keeps being shown
+        for a while, a clear failure disappears quickly.
+        """
         failed = posts.failed_hour[ids]
-        decay = np.exp2(-(hour - failed) / self.config.failed_half_life_hours)
+        half_life = self.config.failed_half_life_hours * np.maximum(
+            posts.failed_ratio[ids], 0.01) ** self.config.failed_score_exponent
+        decay = np.exp2(-(hour - failed) / half_life)
         return np.where(np.isnan(failed), 1.0, decay)
 
     def in_test(self, posts: PostStore, ids: np.ndarray) -> np.ndarray:
@@ -65,7 +72,7 @@ class StagedDistribution:
         tier = posts.tier[ids].astype(np.int64)
         due = (np.isnan(posts.failed_hour[ids]) & (tier < self.n_tiers - 1)
                & (posts.tier_impressions[ids] >= self.budget[tier]))
-        promoted, failed = [], []
+        promoted, failed, ratios = [], [], []
         for k in np.unique(tier[due]):
             finishing = due & (tier == k)
             finisher_ids, finisher_scores = ids[finishing], scores[finishing]
@@ -75,6 +82,7 @@ class StagedDistribution:
             passed = finisher_scores >= threshold
             promoted.append(finisher_ids[passed])
             failed.append(finisher_ids[~passed])
+            ratios.append(np.clip(finisher_scores[~passed] / max(threshold, 1e-12), 0.0, 1.0))
             self.history[k] = pool[-self.config.threshold_window:]
         promoted_ids = np.concatenate(promoted) if promoted else np.zeros(0, dtype=np.int64)
         failed_ids = np.concatenate(failed) if failed else np.zeros(0, dtype=np.int64)
@@ -82,4 +90,6 @@ class StagedDistribution:
         posts.tier_impressions[promoted_ids] = 0
         posts.reached_tier[promoted_ids] = posts.tier[promoted_ids]
         posts.failed_hour[failed_ids] = hour
+        if failed:
+            posts.failed_ratio[failed_ids] = np.concatenate(ratios)
         return promoted_ids, failed_ids

@@ -131,7 +131,10 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
                       + c.profile_visit.call_to_action * imp.call_to_action
                       + c.profile_visit.intent_relevance * intent_relevance
                       + c.profile_visit.familiarity * familiarity
-                      + c.profile_visit.appeal * appeal_, viewed)
+                      + c.profile_visit.appeal * appeal_
+                      + events["likes"] * (c.profile_visit.like
+                                           + c.profile_visit.like_call_to_action
+                                           * imp.call_to_action), viewed)
     events["profile_visits"] = visited
     events["follows"] = happens("follow", c.follow.intercept + c.follow.appeal * appeal_
                                 + c.follow.consistency * imp.consistency

@@ -221,7 +221,57 @@ def apply_overrides(scenario: Scenario, assignments: typing.Iterable[str],
     return validate_document(document, f"{source} ({labels})")
 
 
+def merge_documents(base: dict, changes: dict) -> dict:
+    """``changes`` laid over ``base``: tables merge key by key; lists and values replace."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_documents(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def read_scenario_document(path: str | Path, chain: tuple[Path, ...] = ()) -> dict:
+    """A scenario file as one document, with ``extends`` and ``set`` resolved.
+
+    ``extends = "other.toml"`` (relative to this file) starts from another scenario
+    file and lays this one over it; ``[set]`` assigns fields by path after that
+    (``"creators[7].offer.price" = 20``), so a control can differ from its
+    scenario in one named place.
+    """
+    path = Path(path)
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
+        raise ScenarioError(f"error: {path}: `extends` goes round in a circle: {cycle}")
+    document = read_document(path)
+    base = document.pop("extends", None)
+    assignments = document.pop("set", None)
+    if base is not None:
+        if not isinstance(base, str):
+            raise ScenarioError(f"error: {path}: extends: expected a file name (a string), "
+                                f"got {base!r}")
+        document = merge_documents(
+            read_scenario_document(path.parent / base, (*chain, path.resolve())), document)
+    if assignments is not None:
+        if not isinstance(assignments, dict):
+            raise ScenarioError(f"error: {path}: set: expected a table of path = value")
+        for key, value in assignments.items():
+            try:
+                set_path(document, parse_path(key), value)
+            except ValueError as exc:
+                raise ScenarioError(f"error: {path}: set.{key!r}: {exc}\n{HINT}") from None
+    return document
+
+
 def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Scenario:
-    """Read, validate and override a scenario file; raises ScenarioError with a full message."""
-    scenario = validate_document(read_document(path), str(path))
+    """Read, validate and override a scenario file; raises ScenarioError with a full message.
+
+    The file is laid over the default scenario: its tables merge with the defaults
+    key by key (``[styles.entertainment] trend_riding = 0.9`` keeps the style's other
+    defaults and the other styles), and its lists replace the defaults' lists.
+    """
+    defaults = Scenario().model_dump(mode="json", exclude_none=True)
+    document = merge_documents(defaults, read_scenario_document(path))
+    scenario = validate_document(document, str(path))
     return apply_overrides(scenario, overrides, source=str(path))

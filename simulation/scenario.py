@@ -370,7 +370,12 @@ class Distribution(Section):
         2, ge=0, description="Lowest tier whose posts enter the trending candidate source."
     )
     failed_half_life_hours: float = Field(
-        1.0, gt=0, description="Half-life of a post's eligibility after it fails promotion."
+        12.0, gt=0,
+        description="Half-life of the eligibility of a post that failed promotion by a hair.",
+    )
+    failed_score_exponent: float = Field(
+        4.0, ge=0, le=20,
+        description="The half-life scales with (score / threshold) to this power: clear failures fade fast.",
     )
 
 
@@ -451,9 +456,9 @@ class Appeal(Section):
     """How much a post appeals to a viewer (the driver of watching and liking)."""
 
     interest_match: float = Field(2.0, description="Weight of the viewer-post topic match (0..1).")
-    entertainment: float = Field(1.5, description="Weight of the post's entertainment e.")
+    entertainment: float = Field(2.5, description="Weight of the post's entertainment e.")
     quality: float = Field(0.5, description="Weight of production quality.")
-    information_intent: float = Field(1.5, description="Weight of information x viewer intent.")
+    information_intent: float = Field(1.0, description="Weight of information x viewer intent.")
     trend_heat: float = Field(1.5, description="Weight of the trend's heat x alignment h.")
     noise_sd: float = Field(0.5, ge=0, description="Standard deviation of per-impression noise.")
 
@@ -461,14 +466,14 @@ class Appeal(Section):
 class ViewCoefficients(Section):
     """Log-odds that an impression is watched rather than swiped past."""
 
-    intercept: float = Field(-0.5, description="Log-odds at zero appeal.")
+    intercept: float = Field(-1.0, description="Log-odds at zero appeal.")
     appeal: float = Field(0.8, description="Per unit of appeal.")
 
 
 class CompletionCoefficients(Section):
     """Log-odds that a watched video is watched to the end."""
 
-    intercept: float = Field(-1.0, description="Log-odds at zero appeal.")
+    intercept: float = Field(-1.4, description="Log-odds at zero appeal.")
     appeal: float = Field(0.7, description="Per unit of appeal.")
     duration: float = Field(-0.4, description="Per 10 seconds of video.")
 
@@ -476,7 +481,7 @@ class CompletionCoefficients(Section):
 class LikeCoefficients(Section):
     """Log-odds of a like, given a view."""
 
-    intercept: float = Field(-6.85, description="Log-odds at zero appeal.")
+    intercept: float = Field(-7.4, description="Log-odds at zero appeal.")
     appeal: float = Field(0.9, description="Per unit of appeal.")
     social_proof: float = Field(
         0.1, description="Per unit of susceptibility x log(1 + displayed likes)."
@@ -487,7 +492,7 @@ class LikeCoefficients(Section):
 class CommentCoefficients(Section):
     """Log-odds of a comment, given a view."""
 
-    intercept: float = Field(-8.15, description="Log-odds at zero appeal.")
+    intercept: float = Field(-8.5, description="Log-odds at zero appeal.")
     appeal: float = Field(0.6, description="Per unit of appeal.")
     information_intent: float = Field(2.0, description="Per unit of information x intent.")
 
@@ -495,7 +500,7 @@ class CommentCoefficients(Section):
 class ShareCoefficients(Section):
     """Log-odds of a share, given a view."""
 
-    intercept: float = Field(-8.3, description="Log-odds of a post with no entertainment.")
+    intercept: float = Field(-8.55, description="Log-odds of a post with no entertainment.")
     appeal: float = Field(0.4, description="Per unit of appeal.")
     entertainment: float = Field(1.5, description="Per unit of entertainment e.")
     trend_heat: float = Field(1.0, description="Per unit of trend heat x alignment h.")
@@ -513,16 +518,20 @@ class ProfileVisitCoefficients(Section):
     """Log-odds of a visit to the creator's profile, given a view."""
 
     intercept: float = Field(-7.05, description="Log-odds with no call to action.")
-    call_to_action: float = Field(2.5, description="Per unit of call to action k.")
+    call_to_action: float = Field(1.0, description="Per unit of call to action k.")
     intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
     familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
     appeal: float = Field(0.4, description="Per unit of appeal.")
+    like: float = Field(0.5, description="If the viewer liked the post.")
+    like_call_to_action: float = Field(
+        3.0, description="If the viewer liked the post, per unit of call to action: a call to "
+                         "action turns likers into profile visitors.")
 
 
 class FollowCoefficients(Section):
     """Log-odds of following the creator, given a view (not already following)."""
 
-    intercept: float = Field(-9.1, description="Log-odds at zero appeal.")
+    intercept: float = Field(-9.6, description="Log-odds at zero appeal.")
     appeal: float = Field(0.8, description="Per unit of appeal.")
     consistency: float = Field(1.5, description="Per unit of the creator's topical consistency.")
     profile_visit: float = Field(2.5, description="If the viewer visited the profile.")
