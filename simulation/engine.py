@@ -27,6 +27,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import socket
 import time
 import traceback
@@ -104,7 +105,7 @@ class RunStatus:
     status: str  # "done" or "failed"
     wall_seconds: float = 0.0
     error: str | None = None
-    reused: bool = False  # the run's file existed already (a task the cluster ran twice)
+    reused: bool = False  # its file existed: the cluster re-ran a task whose result it lost
 
 
 def _inject_test_fault(key: str) -> None:
@@ -320,6 +321,23 @@ def execute_in_process(tasks: list[RunTask], base_document: dict[str, Any],
         on_status(run_task(task, base_document))
 
 
+def _ignore_interrupts_plugin() -> Any:
+    """A worker plugin that makes a local worker process ignore Ctrl-C (SIGINT)."""
+    from distributed import WorkerPlugin
+
+    class IgnoreInterrupts(WorkerPlugin):
+        name = "engagement-sim-ignore-interrupts"
+
+        def setup(self, worker: Any) -> None:
+            import signal
+            import threading
+
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return IgnoreInterrupts()
+
+
 @contextlib.contextmanager
 def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     """A client of an existing scheduler, or of a new local cluster of single-threaded processes.
@@ -346,10 +364,18 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             finally:
                 client.close()
             return
-        logging.getLogger("distributed").setLevel(logging.ERROR)
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        # Dead workers and lost results are handled and reported by the sweep itself.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        # Ctrl-C is the driver's to handle: it stops the workers itself. Worker processes
+        # started while SIGINT is ignored keep ignoring it, and so do restarted ones (plugin).
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+        finally:
+            signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
+        client.register_plugin(_ignore_interrupts_plugin())
         try:
             yield client
         finally:
@@ -361,8 +387,13 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
                     on_status: Callable[[RunStatus], None]) -> None:
     """Submit tasks to a Dask cluster a window at a time; record dead workers' runs as failed.
 
-    At most a few tasks per worker thread are in flight, so that the scheduler stays
-    light and Ctrl-C has little to cancel; the window grows if the cluster does.
+    There are never more tasks in flight than worker threads (the window follows the
+    cluster as it grows or shrinks): a new run is submitted when one finishes, so the
+    scheduler gives it to the worker just freed, a worker holds one run at a time, and a
+    dying worker takes only its own run down. Ctrl-C has little to cancel. A run whose
+    worker died is tried once more (it may only have been waiting on that worker); if its
+    worker dies again it is recorded as failed: a run that kills its process is never
+    retried forever.
     """
     from distributed import as_completed
 
@@ -371,23 +402,22 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
     except ImportError:  # older distributed
         from distributed.scheduler import KilledWorker
 
-    base = client.scatter(base_document, broadcast=True)
-    queue = iter(tasks)
+    # The base scenario (a few kB) travels with every task rather than being scattered
+    # once: scattered data lost with every worker that held it cannot be recomputed.
+    queue: list[RunTask] = list(reversed(tasks))  # pop() from the end: plan order
     in_flight: dict[str, tuple[Any, RunTask]] = {}
+    second_chance: set[str] = set()
     completed = as_completed()
     checked, window = 0.0, 0
 
     def top_up() -> None:
         nonlocal checked, window
-        if time.monotonic() - checked > 5:
-            threads = sum(client.nthreads().values())
-            window, checked = max(32, 2 * threads), time.monotonic()
-        while len(in_flight) < window:
-            task = next(queue, None)
-            if task is None:
-                return
-            future = client.submit(run_task, task, base, pure=False, retries=0,
-                                   key=f"sweep-run-{task.key}-{os.urandom(4).hex()}")
+        if time.monotonic() - checked > 2:
+            window, checked = max(1, sum(client.nthreads().values())), time.monotonic()
+        while len(in_flight) < window and queue:
+            task = queue.pop()
+            future = client.submit(run_task, task, base_document, pure=False, retries=0,
+                                   key=f"sweep-run-{os.urandom(8).hex()}")
             in_flight[future.key] = (future, task)
             completed.add(future)
 
@@ -398,8 +428,17 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
             try:
                 status = future.result()
             except KilledWorker as exc:
-                status = record_failure(task, f"the worker process died while running this run "
-                                              f"(KilledWorker: {exc})", "")
+                if (Path(task.folder) / RUNS / f"{task.key}.parquet").exists():
+                    status = RunStatus(task.key, "done")  # it finished before its worker died
+                elif task.key not in second_chance:
+                    second_chance.add(task.key)
+                    queue.append(task)  # next to be submitted
+                    future.release()
+                    top_up()
+                    continue
+                else:
+                    status = record_failure(task, "the worker process died while running this "
+                                                  f"run, twice (KilledWorker: {exc})", "")
             except Exception as exc:  # e.g. the package cannot be imported on the workers
                 status = record_failure(task, f"{type(exc).__name__}: {exc}",
                                         "".join(traceback.format_exception(exc)))
@@ -561,7 +600,7 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
             elif status.key not in known_failed:
                 known_failed.add(status.key)
                 outcome.failed += 1
-            outcome.ran += 0 if status.reused else 1
+            outcome.ran += 1
             bar.update()
             bar.set_postfix(failed=outcome.failed, refresh=False)
 
