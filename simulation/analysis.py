@@ -272,10 +272,24 @@ def _number(value: float) -> str:
     return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+def _value(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def render_analysis(analysis: Analysis, measures: tuple[str, ...] = HEADLINE) -> str:
     """A few lines for the screen: headline measures of the tables just written."""
     lines = [f"{analysis.record['name']}: {analysis.record['method']}, "
              f"{analysis.by_point['point'].nunique()} point(s)"]
+    if analysis.paired is None and analysis.sensitivity is None:
+        table = analysis.by_point[analysis.by_point["measure"].isin(measures[:3])]
+        parameters = [c for c in table.columns if c.startswith(PARAMETER_PREFIX)]
+        lines.append("mean [95% interval] by point")
+        for (point, arm), group in list(table.groupby(["point", "arm"], sort=True))[:12]:
+            first = group.iloc[0]
+            where = ", ".join(f"{c[len(PARAMETER_PREFIX):]}={_value(first[c])}" for c in parameters)
+            values = "; ".join(f"{r.measure} {_number(r.mean)} [{_number(r.ci_low)}, "
+                               f"{_number(r.ci_high)}]" for r in group.itertuples())
+            lines.append(f"  point {point} ({where or arm}): {values}")
     if analysis.paired is not None and len(analysis.paired):
         table = analysis.paired[analysis.paired["measure"].isin(measures)]
         lines.append(f"paired differences (arm - {table['reference'].iloc[0] if len(table) else '?'}), "

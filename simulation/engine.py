@@ -56,6 +56,7 @@ STEPS = "steps"
 FAILED = "failed"
 TABLE = "sweep.parquet"
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 
 PARAMETER_PREFIX = "param."
 """Parameter columns are ``param.<field path>``, apart from the summary's measures."""
@@ -269,7 +270,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
     except ImportError:  # not on POSIX: no lock
         yield
         return
-    handle = open(folder / ".lock", "w")  # noqa: SIM115 (held for the whole block)
+    handle = open(folder / LOCK, "w")  # noqa: SIM115 (held for the whole block)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -354,7 +355,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     with dask.config.set(settings):
         if scheduler:
             try:
-                client = Client(scheduler, timeout="30s")
+                client = Client(scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
                 raise ScenarioError(
                     f"error: --scheduler {scheduler}: cannot connect ({exc}). Check that the "
@@ -370,8 +371,9 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         # started while SIGINT is ignored keep ignoring it, and so do restarted ones (plugin).
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
+            # Any free port for the scheduler's web server: several sweeps may run at once.
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
         finally:
             signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
@@ -545,7 +547,7 @@ def prepare_folder(sweep: Sweep, folder: Path, step_tables: bool | None,
     if record is not None:
         check_same_sweep(record, sweep, step_tables, folder)
         return True
-    if folder.exists() and any(folder.iterdir()):
+    if folder.exists() and any(p.name != LOCK for p in folder.iterdir()):
         raise ScenarioError(f"error: {folder} exists and is not a sweep folder; "
                             "choose a new --out folder")
     folder.mkdir(parents=True, exist_ok=True)
@@ -575,9 +577,17 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ScenarioError("error: --workers: must be at least 1")
-    resumed = prepare_folder(sweep, folder, step_tables, command, source_text)
-    record = read_record(folder)
-    with folder_lock(folder):
+    if read_record(folder) is None and folder.exists() and any(p.name != LOCK
+                                                               for p in folder.iterdir()):
+        raise ScenarioError(f"error: {folder} exists and is not a sweep folder; "
+                            "choose a new --out folder")
+    with contextlib.ExitStack() as stack:
+        # An existing cluster is connected to first: a wrong address writes nothing.
+        client = stack.enter_context(dask_client(workers, scheduler)) if scheduler else None
+        folder.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(folder_lock(folder))
+        resumed = prepare_folder(sweep, folder, step_tables, command, source_text)
+        record = read_record(folder)
         _remove_partial_files(folder)
         done = completed_keys(folder)
         failed = failed_keys(folder) - done
@@ -585,8 +595,9 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
                  for run in sweep.runs if run.key not in done]
         outcome = SweepOutcome(folder, len(sweep.runs), len(done), len(failed))
         base_document = sweep.base.model_dump(mode="json", exclude_none=True)
-        bar = tqdm(total=len(sweep.runs), initial=len(done), desc=sweep.name, unit="run",
-                   disable=None if progress else True, dynamic_ncols=True, smoothing=0.05)
+        bar = stack.enter_context(tqdm(
+            total=len(sweep.runs), initial=len(done), desc=sweep.name, unit="run",
+            disable=None if progress else True, dynamic_ncols=True, smoothing=0.05))
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         started = time.perf_counter()
         known_failed = set(failed)
@@ -607,21 +618,22 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
         try:
             if not tasks:
                 pass
-            elif scheduler is None and workers == 1:
-                outcome.workers = 1
+            elif client is None and workers == 1:
                 execute_in_process(tasks, base_document, on_status)
             else:
-                with dask_client(workers, scheduler) as client:
-                    outcome.workers = sum(client.nthreads().values())
-                    execute_on_dask(tasks, base_document, client, on_status)
+                if client is None:
+                    client = stack.enter_context(dask_client(workers, None))
+                outcome.workers = sum(client.nthreads().values())
+                execute_on_dask(tasks, base_document, client, on_status)
+            bar.close()
         except KeyboardInterrupt:
             bar.close()
+            stack.close()  # stop the workers before counting what they finished
             outcome.wall_seconds = time.perf_counter() - started
             outcome.interrupted = True
             outcome.done = len(completed_keys(folder))
             outcome.failed = len(failed_keys(folder) - completed_keys(folder))
             raise SweepInterrupted(outcome) from None
-        bar.close()
         outcome.wall_seconds = time.perf_counter() - started
         session = {"started": started_at, "resumed": resumed, "ran": outcome.ran,
                    "wall_seconds": round(outcome.wall_seconds, 3),

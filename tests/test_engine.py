@@ -97,6 +97,18 @@ def test_one_and_two_workers_give_identical_tables(grid_in_process):
     pd.testing.assert_frame_equal(table_of(folder), table_of(folder.parent / "w2"))
 
 
+def test_an_existing_dask_cluster_gives_the_same_table(grid_in_process):
+    from distributed import LocalCluster
+
+    path, folder, _ = grid_in_process
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        outcome = run_sweep(load_sweep(path), folder.parent / "scheduler",
+                            scheduler=cluster.scheduler_address, progress=False)
+    assert outcome.done == 8
+    pd.testing.assert_frame_equal(table_of(folder), table_of(folder.parent / "scheduler"))
+
+
 def test_same_command_again_runs_nothing_and_a_changed_sweep_is_refused(grid_in_process):
     path, folder, _ = grid_in_process
     stamps = {p.name: p.stat().st_mtime_ns for p in (folder / RUNS).iterdir()}
