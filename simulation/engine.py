@@ -197,6 +197,19 @@ def run_task(task: RunTask, base_document: dict[str, Any]) -> RunStatus:
         return record_failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
 
+def sweep_versions() -> dict[str, str | None]:
+    """The versions a run records, and those of the libraries that run and design sweeps."""
+    from importlib import metadata
+
+    found = versions()
+    for package in ("dask", "distributed", "SALib"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = None
+    return found
+
+
 # --- the sweep folder --------------------------------------------------------------
 
 
@@ -223,7 +236,7 @@ def new_record(sweep: Sweep, step_tables: bool, command: list[str] | None,
             "arms": [arm.name for arm in sweep.arms], "replicates": sweep.spec.sweep.replicates,
             "runs": len(sweep.runs),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "versions": versions(), "git_commit": git_commit(), "command": command}
+            "versions": sweep_versions(), "git_commit": git_commit(), "command": command}
 
 
 def check_same_sweep(record: dict[str, Any], sweep: Sweep, step_tables: bool | None,
@@ -526,7 +539,7 @@ def write_results(sweep: Sweep, folder: Path, session: dict[str, Any]) -> None:
                        for path, kind in sweep.parameter_types.items()],
         "step_tables": record["step_tables"],
         "sessions": [*sessions, session],
-        "versions": versions(), "git_commit": git_commit(),
+        "versions": sweep_versions(), "git_commit": git_commit(),
         "files": {
             TABLE: "one row per run: run_key, point, arm, replicate, status, error, seed_entropy, "
                    "seed_spawn_key, param.<path>..., then every summary measure",
