@@ -195,3 +195,17 @@ def test_example_sweeps_are_valid_and_small():
     for sweep in sweeps:
         assert sweep.base.population.size <= 5000 and len(sweep.runs) <= 200
         assert math.isfinite(sweep.root_entropy)
+
+
+@pytest.mark.parametrize("command", ["sweep", "analyze"])
+def test_sweep_commands_have_help_with_examples(tmp_path, command):
+    result = run_cli(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and "examples:" in result.stdout
+
+
+def test_sweep_needs_a_file_or_a_folder_to_resume(tmp_path):
+    result = run_cli("sweep", cwd=tmp_path)
+    assert result.returncode == 2 and "give a sweep file or --resume DIR" in result.stderr
+    result = run_cli("sweep", "--resume", tmp_path / "nothing", cwd=tmp_path)
+    assert result.returncode == 2 and "not a sweep folder" in result.stderr
+    assert "Traceback" not in result.stderr
