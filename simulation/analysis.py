@@ -291,7 +291,8 @@ def render_analysis(analysis: Analysis, measures: tuple[str, ...] = HEADLINE) ->
                                f"{_number(r.ci_high)}]" for r in group.itertuples())
             lines.append(f"  point {point} ({where or arm}): {values}")
     if analysis.paired is not None and len(analysis.paired):
-        table = analysis.paired[analysis.paired["measure"].isin(measures)]
+        table = analysis.paired[analysis.paired["measure"].isin(measures)
+                                & (analysis.paired["point"] < 12)]
         lines.append(f"paired differences (arm - {table['reference'].iloc[0] if len(table) else '?'}), "
                      "95% intervals: paired seeds vs as if independent")
         for row in table.itertuples():

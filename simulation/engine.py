@@ -244,8 +244,11 @@ def check_same_sweep(record: dict[str, Any], sweep: Sweep, step_tables: bool | N
     """Refuse to continue a folder that holds a different sweep, saying what changed."""
     resolved = sweep.resolved()
     if record["digest"] != digest(resolved):
-        changes = differences(record["resolved"], resolved)
-        lines = "\n".join(f"  {change}" for change in changes)
+        changes = differences(record["resolved"], resolved, limit=1000)
+        shown = 12
+        lines = "\n".join(f"  {change}" for change in changes[:shown])
+        if len(changes) > shown:
+            lines += f"\n  ... and {len(changes) - shown} more"
         raise ScenarioError(
             f"error: {folder} holds a different sweep (started from {record['source']}); "
             f"what changed (in the folder -> now):\n{lines}\n"

@@ -345,10 +345,12 @@ class Sweep:
         """'12 points x 2 arms x 5 replicates = 120 runs (grid over ...)'."""
         points = len(self.design.values)
         arms = f" x {len(self.arms)} arms" if self.has_arms else ""
-        over = ", ".join(p.path for p in self.spec.sweep.params) or "no parameters"
+        params = self.spec.sweep.params
+        over = f" ({self.spec.sweep.method} over {', '.join(p.path for p in params)})" \
+            if params else ""
         return (f"{points} point{'s' * (points != 1)}{arms} x {self.spec.sweep.replicates} "
-                f"replicate{'s' * (self.spec.sweep.replicates != 1)} = {len(self.runs)} runs "
-                f"({self.spec.sweep.method} over {over})")
+                f"replicate{'s' * (self.spec.sweep.replicates != 1)} = {len(self.runs)} runs"
+                f"{over}")
 
 
 def digest(value: Any) -> str:

@@ -209,3 +209,14 @@ def test_sweep_needs_a_file_or_a_folder_to_resume(tmp_path):
     result = run_cli("sweep", "--resume", tmp_path / "nothing", cwd=tmp_path)
     assert result.returncode == 2 and "not a sweep folder" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_yaml_sweep_files_read_like_toml(write_sweep):
+    toml = load_sweep(write_sweep('[sweep]\nreplicates = 2\nseed = 4\n[[sweep.params]]\n'
+                                  'path = "ranking.weights.like"\nvalues = [1.0, 2.0]\n'))
+    header = (f"scenario: {SMALL_PLATFORM.as_posix()}\n"
+              "set: {population.size: 400, steps: 8}\n")
+    yaml = load_sweep(write_sweep("sweep:\n  replicates: 2\n  seed: 4\n  params:\n"
+                                  "    - {path: ranking.weights.like, values: [1.0, 2.0]}\n",
+                                  name="sweep.yaml", header=header))
+    assert yaml.resolved() == toml.resolved() and yaml.design_digest() == toml.design_digest()
