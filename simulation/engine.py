@@ -381,15 +381,18 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             finally:
                 client.close()
             return
-        # Dead workers and lost results are handled and reported by the sweep itself.
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        # Dead workers, lost results and a shutdown after Ctrl-C are handled and reported by
+        # the sweep itself; Dask's own log lines about them would only alarm.
+        logger = logging.getLogger("distributed")
+        level = logger.level
+        logger.setLevel(logging.CRITICAL)
         # Ctrl-C is the driver's to handle: it stops the workers itself. Worker processes
         # started while SIGINT is ignored keep ignoring it, and so do restarted ones (plugin).
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             # Any free port for the scheduler's web server: several sweeps may run at once.
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
         finally:
             signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
@@ -399,6 +402,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         finally:
             client.close()
             cluster.close()
+            logger.setLevel(level)
 
 
 def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client: Any,
