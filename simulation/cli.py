@@ -26,6 +26,8 @@ examples:
   {PROGRAM} defaults > my_scenario.toml
   {PROGRAM} plot results/baseline-seed1 --format pdf
   {PROGRAM} report results/baseline-10seeds
+  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml
+  {PROGRAM} analyze results/like_weight_vs_leads-sweep
 
 Each command has its own --help.
 """
@@ -89,6 +91,7 @@ examples:
                f"  {PROGRAM} defaults --format markdown   # the README's reference table\n")
     defaults.add_argument("--format", choices=("toml", "markdown"), default="toml")
     _add_figure_commands(commands)
+    _add_sweep_commands(commands)
     return parser
 
 
@@ -157,11 +160,146 @@ def _command_defaults(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- sweeps: `sweep` and `analyze` (simulation/sweeps.py, engine.py, analysis.py) ------------
+
+SWEEP_EPILOG = f"""\
+examples:
+  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml
+  {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --workers 2 --out results/arms
+  {PROGRAM} sweep scenarios/sweeps/morris_screening.toml --dry-run      # check and count runs
+  {PROGRAM} sweep --resume results/arms            # finish an interrupted sweep
+  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --scenario scenarios/baseline.toml \\
+      --out results/like-weight-full              # the same sweep on the full-size baseline
+  {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (README)
+
+Running the same command again, or --resume DIR, runs only the runs without a completed
+file (failed runs are retried); a changed sweep file is refused with what changed.
+Exit status: 0 all runs done, 1 some runs failed, 2 bad input, 130 interrupted.
+"""
+
+ANALYZE_EPILOG = f"""\
+examples:
+  {PROGRAM} analyze results/like_weight_vs_leads-sweep
+  {PROGRAM} analyze results/arms --measures 'totals.*' 'brands.glow_skincare.*'
+
+Writes DIR/analysis/: by_point, paired (with arms) and sensitivity (sobol, morris) as .csv and
+.parquet; README.md, 'Sweeps', describes their columns.
+"""
+
+
+def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:
+    sweep = commands.add_parser(
+        "sweep", help="run a parameter sweep or paired arms (Dask), resumable",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=SWEEP_EPILOG,
+        description="Run every point x arm x replicate of a sweep file and write a sweep folder: "
+                    "sweep.parquet (one row per run), manifest.json, runs/, failed/.")
+    sweep.add_argument("file", nargs="?", type=Path, help="sweep file (.toml, .yaml or .yml)")
+    sweep.add_argument("--resume", type=Path, metavar="DIR",
+                       help="continue the sweep in DIR (no sweep file needed)")
+    sweep.add_argument("--out", type=Path, metavar="DIR",
+                       help="sweep folder (default: results/<sweep>-sweep)")
+    sweep.add_argument("--workers", type=int, metavar="N",
+                       help="local worker processes (default: one per core); 1 runs in this "
+                            "process, one run after another")
+    sweep.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use an existing Dask cluster, e.g. tcp://host:8786")
+    sweep.add_argument("--scenario", type=Path, metavar="FILE",
+                       help="replace the sweep file's base scenario (e.g. the full-size baseline)")
+    sweep.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="PATH=VALUE", help="override a field of the base scenario")
+    sweep.add_argument("--step-tables", action="store_true",
+                       help="also write each run's step table to steps/<run>.parquet")
+    sweep.add_argument("--dry-run", action="store_true",
+                       help="check the sweep file and every run, print the plan, run nothing")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    analyze = commands.add_parser(
+        "analyze", help="means, intervals, paired differences and sensitivity indices of a sweep",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=ANALYZE_EPILOG,
+        description="Analyse a finished sweep folder into tidy tables in DIR/analysis/.")
+    analyze.add_argument("folder", type=Path, metavar="DIR", help="a sweep folder")
+    analyze.add_argument("--measures", nargs="+", metavar="PATTERN",
+                         help="only these measures (glob patterns, e.g. 'totals.*')")
+    analyze.add_argument("--quiet", action="store_true", help="print only where the tables are")
+
+
+def _command_sweep(args: argparse.Namespace) -> int:
+    from simulation.engine import SweepInterrupted, read_record, run_sweep
+    from simulation.sweeps import load_sweep, sweep_from_record
+
+    if (args.file is None) == (args.resume is None):
+        raise ScenarioError("error: sweep: give a sweep file or --resume DIR (one of the two). "
+                            f"See `{PROGRAM} sweep --help`.")
+    progress = not args.quiet
+    command = [PROGRAM, *sys.argv[1:]]
+    if args.resume is not None:
+        if args.scenario or args.overrides or args.out:
+            raise ScenarioError("error: --resume continues the sweep as it was started; "
+                                "--scenario, --set and --out cannot change it")
+        folder = args.resume
+        record = read_record(folder)
+        if record is None:
+            raise ScenarioError(f"error: --resume {folder}: not a sweep folder (no sweep.json). "
+                                "Give the --out folder of an earlier `sweep`.")
+        sweep = sweep_from_record(record, progress=progress)
+        source_text = None
+        step_tables = True if args.step_tables else None
+    else:
+        folder = args.out or Path("results") / f"{args.file.stem}-sweep"
+        record = read_record(folder) if folder.is_dir() else None
+        entropy = int(record["root_entropy"]) if record else None
+        sweep = load_sweep(args.file, args.scenario, args.overrides, root_entropy=entropy,
+                           progress=progress)
+        source_text = args.file.read_text(encoding="utf-8")
+        step_tables = args.step_tables
+    seed = (f"root seed {sweep.root_entropy}" if sweep.spec.sweep.seed is not None else
+            f"root seed {sweep.root_entropy} (drawn; add `seed = {sweep.root_entropy}` under "
+            "[sweep] to repeat it)")
+    base = sweep.base
+    print(f"sweep {sweep.name}: {sweep.describe()}; {seed}; base {base.name}: "
+          f"{base.population.size:,} viewers, {base.steps} steps")
+    if args.dry_run:
+        print(f"dry run: every run checked; nothing was run or written (would write {folder}/)")
+        return 0
+    try:
+        outcome = run_sweep(sweep, folder, workers=args.workers, scheduler=args.scheduler,
+                            step_tables=step_tables, progress=progress, command=command,
+                            source_text=source_text)
+    except SweepInterrupted as stop:
+        o = stop.outcome
+        print(f"\ninterrupted: {o.done} of {o.total} runs done, {o.failed} failed, {o.pending} "
+              f"pending. Completed runs are kept.\nResume with: {PROGRAM} sweep --resume {folder}"
+              " (or run the same command again)", file=sys.stderr)
+        return 130
+    rate = (f"; this session ran {outcome.ran} in {outcome.wall_seconds:.1f} s "
+            f"({outcome.runs_per_minute:.1f} runs/minute on {outcome.workers} worker(s))"
+            if outcome.ran else "; nothing left to run")
+    print(f"{outcome.done} of {outcome.total} runs done, {outcome.failed} failed{rate}")
+    print(f"results: {folder}/ (sweep.parquet, manifest.json)")
+    if outcome.failed:
+        print(f"{outcome.failed} run(s) failed: see {folder}/failed/*.json for each error. "
+              f"Run the same command (or `{PROGRAM} sweep --resume {folder}`) to retry them.",
+              file=sys.stderr)
+        return 1
+    print(f"next: {PROGRAM} analyze {folder}")
+    return 0
+
+
+def _command_analyze(args: argparse.Namespace) -> int:
+    from simulation.analysis import analyze, render_analysis
+
+    analysis = analyze(args.folder, args.measures)
+    print(render_analysis(analysis) if not args.quiet else
+          f"tables: {args.folder / 'analysis'}/")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
     args = _build_parser().parse_args(argv)
     handlers = {"run": _command_run, "validate": _command_validate,
-                "defaults": _command_defaults, "plot": _command_plot, "report": _command_report}
+                "defaults": _command_defaults, "plot": _command_plot, "report": _command_report,
+                "sweep": _command_sweep, "analyze": _command_analyze}
     try:
         return handlers[args.command](args)
     except (ScenarioError, ResultsError) as exc:

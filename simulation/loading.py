@@ -74,9 +74,20 @@ def _step(annotation: Any, key: str | int) -> Any | None:
     return None
 
 
-def model_fields_at(parts: typing.Sequence[str | int]) -> list[str]:
+def annotation_at(parts: typing.Sequence[str | int], root: type[BaseModel] = Scenario) -> Any | None:
+    """The type annotation at a place in a schema (default: the scenario), or None if no such place."""
+    annotation: Any = root
+    for part in parts:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return None
+    return annotation
+
+
+def model_fields_at(parts: typing.Sequence[str | int],
+                    root: type[BaseModel] = Scenario) -> list[str]:
     """Field names allowed at a place in the scenario schema (empty if not a table)."""
-    annotation: Any = Scenario
+    annotation: Any = root
     for part in parts:
         annotation = _step(annotation, part)
         if annotation is None:
@@ -86,11 +97,15 @@ def model_fields_at(parts: typing.Sequence[str | int]) -> list[str]:
             for name in member.model_fields]
 
 
-def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
-    """pydantic errors as (field path, message) pairs, with union branches folded together."""
+def describe_errors(error: ValidationError,
+                    root: type[BaseModel] = Scenario) -> list[tuple[str, str]]:
+    """pydantic errors as (field path, message) pairs, with union branches folded together.
+
+    ``root`` is the schema that was validated (the scenario, or a sweep file).
+    """
     problems: dict[str, list[str]] = {}
     for item in error.errors():
-        annotation: Any = Scenario
+        annotation: Any = root
         parts: list[str | int] = []
         for part in item["loc"]:
             below = _step(annotation, part) if annotation is not None else None
@@ -101,7 +116,7 @@ def describe_errors(error: ValidationError) -> list[tuple[str, str]]:
             annotation = below
         path = field_path(parts)
         if item["type"] == "extra_forbidden":
-            allowed = model_fields_at(parts[:-1])
+            allowed = model_fields_at(parts[:-1], root)
             close = get_close_matches(str(parts[-1]), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             message = f"unknown key {parts[-1]!r}{hint}; allowed here: {', '.join(allowed)}"

@@ -42,9 +42,16 @@ graph and posts' attributes as they were (common random numbers)."""
 class EngagementModel(Model):
     """A short-video platform: viewers, creators, posts, a ranking policy and a funnel."""
 
-    def __init__(self, config: Scenario, seed: int | None = None):
-        self.seed_value = config.seed if seed is None else seed
-        self.seed_sequence = np.random.SeedSequence(self.seed_value)
+    def __init__(self, config: Scenario, seed: int | np.random.SeedSequence | None = None):
+        # An int (default: the scenario's seed) is the entropy of a fresh SeedSequence. A
+        # SeedSequence is used as given, e.g. a sweep's SeedSequence(root, spawn_key=(point,
+        # replicate)); it is copied so that children it spawned before do not shift the streams.
+        if isinstance(seed, np.random.SeedSequence):
+            self.seed_sequence = np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key,
+                                                        pool_size=seed.pool_size)
+        else:
+            self.seed_sequence = np.random.SeedSequence(config.seed if seed is None else seed)
+        self.seed_value = self.seed_sequence.entropy
         streams = dict(zip(STREAMS, self.seed_sequence.spawn(len(STREAMS)), strict=True))
         super().__init__(rng=np.random.default_rng(streams["dynamics"]))
         self.config = config

@@ -42,9 +42,13 @@ def peak_memory_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def simulate(scenario: Scenario, seed: int | None = None, progress: bool = False,
-             label: str = "") -> RunResult:
-    """Build the model and run all its steps, with a progress bar if asked."""
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
+             progress: bool = False, label: str = "") -> RunResult:
+    """Build the model and run all its steps, with a progress bar if asked.
+
+    ``seed`` is an int (default: the scenario's seed) or a SeedSequence, as a sweep gives
+    each run: ``SeedSequence(root, spawn_key=(point, replicate))``.
+    """
     started = time.perf_counter()
     model = EngagementModel(scenario, seed=seed)
     bar = tqdm(total=scenario.steps, desc=label or f"{scenario.name} seed {model.seed_value}",

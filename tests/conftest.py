@@ -76,3 +76,19 @@ def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("results") / "small-2seeds"
     run_seeds(small_baseline("steps=24"), [1, 2], folder, progress=False)
     return folder
+# --- sweeps ----------------------------------------------------------------------------
+
+SMALL_PLATFORM = SCENARIOS / "sweeps" / "small_platform.toml"
+TINY_SWEEP_HEADER = (f'scenario = "{SMALL_PLATFORM.as_posix()}"\n'
+                     'set = { "population.size" = 400, steps = 8 }\n')
+"""The start of a test sweep file: the small platform at 400 viewers and 8 steps (~0.2 s a run)."""
+
+
+@pytest.fixture
+def write_sweep(tmp_path: Path):
+    """Call ``write_sweep(body)`` to write a sweep file on the tiny platform; returns its path."""
+    def write(body: str, name: str = "sweep.toml", header: str = TINY_SWEEP_HEADER) -> Path:
+        path = tmp_path / name
+        path.write_text(header + body)
+        return path
+    return write

@@ -40,11 +40,15 @@ def test_thresholds_remember_recent_finishers_only():
     assert np.allclose(tiers.history[0], [1.0, 1.0, 0.0, 0.5])
 
 
-def test_eligibility_halves_per_half_life_after_failing():
-    tiers, posts = make(2)
-    posts.failed_hour[0] = 10.0
+def test_eligibility_fades_faster_the_clearer_the_failure():
+    tiers, posts = make(3)
+    posts.failed_hour[:2] = 10.0
+    posts.failed_ratio[:2] = [1.0, 0.5]  # a near miss, and half the threshold
     half_life = tiers.config.failed_half_life_hours
-    assert np.allclose(tiers.eligibility(posts, np.arange(2), 10.0 + 2 * half_life), [0.25, 1.0])
+    exponent = tiers.config.failed_score_exponent
+    # Half-lives: h x 1^k and h x 0.5^k. After 2h hours: 2^-2 and 2^(-2 / 0.5^k).
+    assert np.allclose(tiers.eligibility(posts, np.arange(3), 10.0 + 2 * half_life),
+                       [0.25, 2.0 ** (-2 / 0.5**exponent), 1.0])
 
 
 def test_allowance_is_what_is_left_of_the_budget():

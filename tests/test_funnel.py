@@ -106,8 +106,10 @@ def test_like_rate_matches_the_logistic_model():
                       trend_heat=0.0, susceptibility=0.5, displayed_likes=99,
                       log_propensity=np.zeros(len(PROPENSITY_EVENTS), dtype=np.float32))
     reactions = react(config, imp, np.random.default_rng(3))
-    a = appeal(config, imp, np.zeros(N))[0]  # 2 x 0.5 + 1.5 x 0.8 + 0.5 x 0.5 = 2.45
-    assert np.isclose(a, 2.45)
+    a = appeal(config, imp, np.zeros(N))[0]
+    weights = config.appeal  # match 0.5, entertainment 0.8, quality 0.5, no information or trend
+    assert np.isclose(a, weights.interest_match * 0.5 + weights.entertainment * 0.8
+                      + weights.quality * 0.5)
     expected = sigmoid(config.like.intercept + config.like.appeal * a
                        + config.like.social_proof * 0.5 * np.log(100))
     viewed = reactions.events["views"]

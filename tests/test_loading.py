@@ -96,3 +96,29 @@ def test_override_values_are_toml():
     assert parse_assignment("a.b=true")[1] is True
     assert parse_assignment("a.b=random")[1] == "random"
     assert parse_assignment('a.b=[1, 2]')[1] == [1, 2]
+
+
+def test_extends_merges_tables_replaces_lists_and_set_assigns_by_path(tmp_path):
+    write(tmp_path, '[population]\nsize = 500\n[ranking.weights]\nlike = 3.0\n'
+          '[[trends]]\nname = "a"\ntopic = "dance"\n', "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\n[ranking.weights]\nshare = 9.0\n'
+                  '[styles.entertainment]\ntrend_riding = 0.9\n'
+                  '[set]\n"trends[0].topic" = "comedy"\n', "child.toml")
+    scenario = load_scenario(child)
+    assert scenario.population.size == 500
+    assert (scenario.ranking.weights.like, scenario.ranking.weights.share) == (3.0, 9.0)
+    assert [t.topic for t in scenario.trends] == ["comedy"]
+    # A partial style table keeps that style's other defaults and the other styles.
+    defaults = Scenario()
+    assert scenario.styles["entertainment"].trend_riding == 0.9
+    assert scenario.styles["entertainment"].entertainment == defaults.styles["entertainment"
+                                                                             ].entertainment
+    assert set(scenario.styles) == set(defaults.styles)
+
+
+def test_extends_cycles_and_bad_set_paths_are_reported(tmp_path):
+    write(tmp_path, 'extends = "b.toml"\n', "a.toml")
+    write(tmp_path, 'extends = "a.toml"\n', "b.toml")
+    assert "circle" in error_of(tmp_path / "a.toml")
+    bad = write(tmp_path, '[set]\n"trends[5].topic" = "comedy"\n', "c.toml")
+    assert "trends[5]" in error_of(bad)
