@@ -33,10 +33,12 @@ from simulation.ranking import SOURCES, Feed, live_posts, make_policy
 from simulation.scenario import Scenario
 from simulation.trends import Trends
 
-STREAMS = ("dynamics", "population", "network", "creators", "content")
+STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
-graph and posts' attributes as they were (common random numbers)."""
+graph, posts' attributes and who opens the app when as they were, and the
+funnel's draws start from the same state every step (common random numbers).
+``dynamics`` is the Mesa model's own generator (``model.rng``): the ranking's draws."""
 
 
 class EngagementModel(Model):
@@ -57,6 +59,8 @@ class EngagementModel(Model):
         self.config = config
         self.hour = 0.0
         self._content_rng = np.random.default_rng(streams["content"])
+        self._session_rng = np.random.default_rng(streams["sessions"])
+        self._reaction_seed = streams["reactions"]
 
         # Who is on the platform.
         self.population = Population.draw(config, np.random.default_rng(streams["population"]))
@@ -126,12 +130,16 @@ class EngagementModel(Model):
         self.hour = (self.steps - 1) * self.config.step_hours
         self._publish(self.hour)
         viewers, feed_length = self.population.open_sessions(
-            self.rng, self.config.step_hours, self.config.ranking.max_feed_length)
+            self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
         self.active[:] = False
         self.active[viewers] = True
         feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
         impressions = self.impressions_of(feed)
-        reactions = react(self.config.funnel, impressions, self.rng)
+        # A fresh generator per step, keyed by the step, so that the funnel's draws of one
+        # step do not depend on how many impressions earlier steps had.
+        step_rng = np.random.default_rng(np.random.SeedSequence(
+            self._reaction_seed.entropy, spawn_key=(*self._reaction_seed.spawn_key, self.steps)))
+        reactions = react(self.config.funnel, impressions, step_rng)
         self.record(impressions, reactions)
         self.collect(impressions, reactions)
 
