@@ -340,9 +340,8 @@ class _Retrieval:
                                       n_topics)
         self.exploration = WeightedPools(topic[testing], live.ids[testing], reach[testing],
                                          n_topics)
-        self.trending = WeightedPools(np.zeros(wide.sum(), dtype=np.int64), live.ids[wide],
-                                      reach[wide], 1)
-        self.everything = WeightedPools(np.zeros(len(live.ids), dtype=np.int64), live.ids, reach, 1)
+        self.trending = WeightedPools(topic[wide], live.ids[wide], reach[wide], n_topics)
+        self.everything = WeightedPools(topic, live.ids, reach, n_topics)
         self.units = unit_rows(posts.topic[live.ids])  # (n_live, T)
         self.bar = tiers.affinity_bar[live.tier]  # (n_live,)
         self.gated = np.array([name in GATED_SOURCES for name in SOURCES] + [False])
@@ -362,23 +361,26 @@ class _Retrieval:
             columns.append(drawn)
             sources.extend([SOURCE_INDEX[name]] * drawn.shape[1])
 
-        def global_draw(pools: WeightedPools, quota: int) -> np.ndarray:
-            return pools.draw(np.zeros((n, quota), dtype=np.int64), rng.random((n, quota)))
+        topic_weights = model.estimates.estimate[viewers]
+
+        def by_topic(pools: WeightedPools, quota: int) -> np.ndarray:
+            # Every source is personal: a topic drawn from the platform's estimate of the
+            # viewer's interests, then a post of that topic in proportion to its weight.
+            topics = draw_categories(topic_weights, rng.random((n, quota)))
+            return pools.draw(topics, rng.random((n, quota)))
 
         if kind == "backfill":
-            add("backfill", global_draw(self.everything, quotas.trending + quotas.interest))
+            add("backfill", by_topic(self.everything, quotas.trending + quotas.interest))
         if kind == "first" and quotas.following:
             add("following", draw_following(model, viewers, self.following, quotas.following, rng))
         if kind == "first" and quotas.shared:
             add("shared", model.inbox.take(viewers, model.active, quotas.shared, model.hour))
-        topic_weights = model.estimates.estimate[viewers]
-        for name, quota, pools in (("interest", quotas.interest, self.interest),
-                                   ("exploration", quotas.exploration, self.exploration)):
-            if quota and kind != "backfill":
-                topics = draw_categories(topic_weights, rng.random((n, quota)))
-                add(name, pools.draw(topics, rng.random((n, quota))))
-        if quotas.trending and kind != "backfill":
-            add("trending", global_draw(self.trending, quotas.trending))
+        if kind != "backfill":
+            for name, quota, pools in (("interest", quotas.interest, self.interest),
+                                       ("exploration", quotas.exploration, self.exploration),
+                                       ("trending", quotas.trending, self.trending)):
+                if quota:
+                    add(name, by_topic(pools, quota))
         if not columns:
             return np.full((n, 0), NO_POST, dtype=np.int64), np.zeros((n, 0), dtype=np.int8)
         candidates = np.concatenate(columns, axis=1)

@@ -241,7 +241,7 @@ def _default_styles() -> dict[str, Style]:
             call_to_action=Beta(a=1.2, b=10), trend_alignment=Beta(a=6, b=2.5),
             trend_riding=0.7, duration_s=Gamma(mean=18.0, shape=4.0)),
         "educational": Style(
-            entertainment=Beta(a=4, b=4), information=Beta(a=8, b=2),
+            entertainment=Beta(a=3, b=5), information=Beta(a=8, b=2),
             call_to_action=Beta(a=4, b=5), trend_alignment=Beta(a=1.5, b=8),
             trend_riding=0.1, duration_s=Gamma(mean=40.0, shape=4.0)),
         "promotional": Style(
@@ -350,11 +350,11 @@ class Tier(Section):
 def _default_tiers() -> list[Tier]:
     return [
         Tier(budget=300, affinity_bar=0.75, weight=1.0, promotion_percentile=85),
-        Tier(budget=1_500, affinity_bar=0.6, weight=4.0, promotion_percentile=50),
-        Tier(budget=8_000, affinity_bar=0.4, weight=20.0, promotion_percentile=50),
-        Tier(budget=40_000, affinity_bar=0.2, weight=80.0, promotion_percentile=50),
-        Tier(budget=200_000, affinity_bar=0.1, weight=200.0, promotion_percentile=50),
-        Tier(budget="unlimited", affinity_bar=0.0, weight=400.0, promotion_percentile=50),
+        Tier(budget=1_500, affinity_bar=0.6, weight=4.0, promotion_percentile=40),
+        Tier(budget=8_000, affinity_bar=0.4, weight=40.0, promotion_percentile=50),
+        Tier(budget=40_000, affinity_bar=0.2, weight=160.0, promotion_percentile=50),
+        Tier(budget=200_000, affinity_bar=0.1, weight=400.0, promotion_percentile=50),
+        Tier(budget="unlimited", affinity_bar=0.0, weight=800.0, promotion_percentile=50),
     ]
 
 
@@ -374,7 +374,7 @@ class Distribution(Section):
         description="Half-life of the eligibility of a post that failed promotion by a hair.",
     )
     failed_score_exponent: float = Field(
-        4.0, ge=0, le=20,
+        6.0, ge=0, le=20,
         description="The half-life scales with (score / threshold) to this power: clear failures fade fast.",
     )
 
@@ -403,7 +403,7 @@ class Ranking(Section):
         168.0, gt=0, description="Posts older than this are no longer recommended."
     )
     affinity_exponent: float = Field(
-        1.0, ge=0, le=10, description="How strongly viewer-post affinity scales predictions."
+        2.0, ge=0, le=10, description="How strongly viewer-post affinity scales predictions."
     )
     prior_strength: float = Field(
         200.0, ge=0, description="Pseudo-views m in the smoothed rates (count + prior m)/(views + m)."
@@ -455,10 +455,10 @@ class Platform(Section):
 class Appeal(Section):
     """How much a post appeals to a viewer (the driver of watching and liking)."""
 
-    interest_match: float = Field(2.0, description="Weight of the viewer-post topic match (0..1).")
-    entertainment: float = Field(2.5, description="Weight of the post's entertainment e.")
+    interest_match: float = Field(1.5, description="Weight of the viewer-post topic match (0..1).")
+    entertainment: float = Field(3.0, description="Weight of the post's entertainment e.")
     quality: float = Field(0.5, description="Weight of production quality.")
-    information_intent: float = Field(1.0, description="Weight of information x viewer intent.")
+    information_intent: float = Field(0.5, description="Weight of information x viewer intent.")
     trend_heat: float = Field(1.5, description="Weight of the trend's heat x alignment h.")
     noise_sd: float = Field(0.5, ge=0, description="Standard deviation of per-impression noise.")
 
@@ -518,11 +518,11 @@ class ProfileVisitCoefficients(Section):
     """Log-odds of a visit to the creator's profile, given a view."""
 
     intercept: float = Field(-7.05, description="Log-odds with no call to action.")
-    call_to_action: float = Field(1.0, description="Per unit of call to action k.")
+    call_to_action: float = Field(2.0, description="Per unit of call to action k.")
     intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
     familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
     appeal: float = Field(0.4, description="Per unit of appeal.")
-    like: float = Field(0.5, description="If the viewer liked the post.")
+    like: float = Field(1.0, description="If the viewer liked the post.")
     like_call_to_action: float = Field(
         3.0, description="If the viewer liked the post, per unit of call to action: a call to "
                          "action turns likers into profile visitors.")
