@@ -55,7 +55,7 @@ import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 from tqdm import tqdm
 
 from simulation.figure_style import (
@@ -87,9 +87,9 @@ VERTICAL_LABEL_CHARS = 38
 MAX_LINES = 6
 """In a two-parameter grid, a metric is drawn against one parameter with one line per value
 of the other when it has at most this many values (else each point on its own)."""
-MAX_HEATMAP_SLICES = 6
-"""A heatmap is drawn for each arm and each combination of the other parameters' values, up
-to this many per pair of parameters."""
+MAX_HEATMAP_PANELS = 6
+"""A heatmap has a panel for each arm and each combination of the other parameters' values
+(in a grid of more than two), up to this many."""
 MAX_DIFFERENCE_POINTS = 12
 """Arm differences are drawn for at most this many points (one figure each)."""
 
@@ -132,7 +132,13 @@ def value_text(value: Any) -> str:
 
 
 def chart_name(*parts: str, subset: Subset | None = None) -> str:
-    """A file name from field paths: 'sweep_totals-leads_vs_ranking-tiers-1-affinity_bar'."""
+    """A file name from field paths: 'sweep_totals-leads_vs_ranking-tiers-1-affinity_bar'.
+
+    A subset's values are added (``_at_arm-values_leads``); a point stands for its
+    parameters' values, which are left out.
+    """
+    subset = {k: v for k, v in subset.items() if k in ("point", "arm")} \
+        if subset and "point" in subset else subset
     pieces = list(parts) + [f"{key}-{value_text(value)}" for key, value in (subset or {}).items()]
     text = "_".join(pieces[:len(parts)]) + "".join(f"_at_{p}" for p in pieces[len(parts):])
     text = text.replace("[", "-").replace("]", "")
@@ -231,6 +237,9 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         if numeric and (_log_scale_suits(values) if log_x is None else
                         log_x and bool(np.all(values > 0))):
             ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         if not numeric:
             ax.set_xticks(range(len(categories)), [value_text(c) for c in categories])
             ax.grid(False, axis="x")
@@ -249,41 +258,76 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
                  data, figure)
 
 
+def _facet_title(keys: Sequence[str], values: Sequence[Any]) -> str:
+    """A panel's title, one line per facet: 'arm values_leads', 'temperature = 0.05'."""
+    return "\n".join(f"{key} {value_text(value)}" if key == "arm" else
+                     f"{_short(key.rsplit('.', 1)[-1])} = {value_text(value)}"
+                     for key, value in zip(keys, values, strict=True))
+
+
 def metric_heatmap(points: pd.DataFrame, x: str, y: str, metric: str,
-                   subset: Subset | None = None) -> Chart:
-    """A metric's mean over replicates on a grid of two swept parameters."""
-    require_columns(points, [*POINT_COLUMNS, x, y], "points")
+                   subset: Subset | None = None, facets: Sequence[str] = ()) -> Chart:
+    """A metric's mean over replicates on a grid of two swept parameters.
+
+    ``facets``: other columns (``arm``, the other parameters of a larger grid); one
+    panel per combination of their values, on one colour scale, at most
+    :data:`MAX_HEATMAP_PANELS`.
+    """
+    facets = list(facets)
+    require_columns(points, [*POINT_COLUMNS, x, y, *facets], "points")
     rows = _one_metric(points, metric, "points")
-    if rows.duplicated([x, y]).any():
+    if rows.duplicated([*facets, x, y]).any():
         raise ValueError(f"points table has several rows per ({x}, {y}) for {metric!r}: a "
-                         "heatmap needs a grid of two parameters (fix the others)")
+                         "heatmap needs a grid of two parameters (fix the others, or give them "
+                         "as facets)")
     _require_finite(rows, "mean", metric)
-    data = rows[["point", x, y, "metric", "mean", "ci_low", "ci_high", "n"]].sort_values(
-        [y, x], kind="stable").reset_index(drop=True)
-    data = _with_subset(data, subset)
-    grid = data.pivot(index=y, columns=x, values="mean")
+    data = rows[["point", *facets, x, y, "metric", "mean", "ci_low", "ci_high", "n"]]
+    data = data.sort_values([y, x], kind="stable")
+    if facets:  # panels in the order their values first appear (arms as in the file)
+        data = pd.concat([part for _, part in data.groupby(facets, sort=False)])
+    data = _with_subset(data.reset_index(drop=True), subset)
+    panels = list(data.groupby(facets, sort=False)) if facets else [((), data)]
+    if len(panels) > MAX_HEATMAP_PANELS:
+        raise ValueError(f"{len(panels)} combinations of {', '.join(facets)}: at most "
+                         f"{MAX_HEATMAP_PANELS} panels in a heatmap")
     title = _subset_title(f"{_short(metric)} over {_short(x)} and {_short(y)}", subset)
+    columns = 1 if len(panels) == 1 else 2
+    rows_of_panels = -(-len(panels) // columns)
     with figure_style():
-        figure, (ax,) = new_figure(3.2)
-        values = grid.to_numpy(float)
-        norm = Normalize(np.nanmin(values), np.nanmax(values))
-        image = ax.imshow(values, origin="lower", aspect="auto", cmap=SEQUENTIAL_COLOURMAP,
-                          norm=norm)
-        ax.set_xticks(range(grid.shape[1]), [value_text(v) for v in grid.columns],
-                      rotation=45 if grid.shape[1] > 5 else 0)
-        ax.set_yticks(range(grid.shape[0]), [value_text(v) for v in grid.index])
-        ax.grid(False)
-        if values.size <= MAX_ANNOTATED_CELLS:
-            for (row, column), value in np.ndenumerate(values):
-                if np.isfinite(value):
-                    ax.text(column, row, f"{value:.3g}", ha="center", va="center",
-                            color="white" if norm(value) < 0.5 else "black")
-        ax.set_xlabel(_wrap(_short(x)))
-        ax.set_ylabel(_wrap(_short(y), VERTICAL_LABEL_CHARS))
-        figure.colorbar(image, ax=ax, label=_wrap(f"{_short(metric)} (mean over replicates)",
-                                                  VERTICAL_LABEL_CHARS))
+        figure, axes = new_figure(3.2 if len(panels) == 1 else 1.5 + 1.6 * rows_of_panels,
+                                  rows_of_panels, columns, sharex=True, sharey=True)
+        values_all = data["mean"].to_numpy(float)
+        norm = Normalize(np.nanmin(values_all), np.nanmax(values_all))
+        for ax, (key, part) in zip(axes, panels, strict=False):
+            grid = part.pivot(index=y, columns=x, values="mean")
+            values = grid.to_numpy(float)
+            image = ax.imshow(values, origin="lower", aspect="auto", cmap=SEQUENTIAL_COLOURMAP,
+                              norm=norm)
+            ax.set_xticks(range(grid.shape[1]), [value_text(v) for v in grid.columns],
+                          rotation=45 if grid.shape[1] > 5 / columns else 0)
+            ax.set_yticks(range(grid.shape[0]), [value_text(v) for v in grid.index])
+            ax.grid(False)
+            if values.size <= MAX_ANNOTATED_CELLS / columns ** 3:
+                for (row, column), value in np.ndenumerate(values):
+                    if np.isfinite(value):
+                        ax.text(column, row, f"{value:.3g}", ha="center", va="center",
+                                color="white" if norm(value) < 0.5 else "black")
+            if facets:
+                ax.set_title(_facet_title(facets, key if isinstance(key, tuple) else (key,)))
+            ax.set_xlabel(_wrap(_short(x), LABEL_WIDTH_CHARS // columns))
+            ax.set_ylabel(_wrap(_short(y), VERTICAL_LABEL_CHARS // columns))
+            ax.label_outer()
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        label = _wrap(f"{_short(metric)} (mean over replicates)",
+                      VERTICAL_LABEL_CHARS if columns == 1 else LABEL_WIDTH_CHARS)
+        figure.colorbar(image, ax=axes[:len(panels)], label=label,
+                        location="right" if columns == 1 else "bottom",
+                        shrink=1.0 if columns == 1 else 0.8)
         set_title(figure, title)
-    caption = "Mean over each grid point's replicates; intervals are in the CSV."
+    caption = ("Mean over each grid point's replicates" + (
+        f", a panel for each {' and '.join(facets)}, on one colour scale" if facets else "")
+        + "; intervals are in the CSV.")
     return Chart(chart_name("sweep", metric, "over", x, "and", y, subset=subset), title,
                  caption, data, figure)
 
@@ -433,24 +477,19 @@ def _against_parameters(sweep: SweepResults, points: pd.DataFrame) -> Iterator[P
 def _heatmaps(sweep: SweepResults, points: pd.DataFrame) -> Iterator[PlannedChart]:
     if sweep.method != "grid" or len(sweep.parameters) < 2:
         return
-    arms = sweep.arms if len(sweep.arms) > 1 else []
+    arms = ["arm"] if len(sweep.arms) > 1 else []
     for x, y in itertools.combinations(sweep.parameters, 2):
-        others = [p for p in sweep.parameters if p not in (x, y)]
-        keys = [*(["arm"] if arms else []), *others]
-        slices = [dict(zip(keys, values, strict=True)) for values in
-                  points[keys].drop_duplicates().itertuples(index=False)] if keys else [{}]
+        facets = [*arms, *(p for p in sweep.parameters if p not in (x, y))]
+        panels = len(points[facets].drop_duplicates()) if facets else 1
         for metric in sweep.metrics:
-            if len(slices) > MAX_HEATMAP_SLICES:
-                yield ("heatmap", chart_name("sweep", metric, "over", x, "and", y),
-                       f"{len(slices)} combinations of {', '.join(keys)}: more than "
-                       f"{MAX_HEATMAP_SLICES} heatmaps; the numbers are in analysis/by_point.csv")
+            name = chart_name("sweep", metric, "over", x, "and", y)
+            if panels > MAX_HEATMAP_PANELS:
+                yield ("heatmap", name, f"{panels} combinations of {', '.join(facets)}: more "
+                       f"than {MAX_HEATMAP_PANELS} panels; the numbers are in "
+                       "analysis/by_point.csv")
                 continue
-            for subset in slices:
-                mask = np.logical_and.reduce([points[k] == v for k, v in subset.items()]) \
-                    if subset else np.ones(len(points), dtype=bool)
-                yield ("heatmap", chart_name("sweep", metric, "over", x, "and", y, subset=subset),
-                       lambda m=metric, x=x, y=y, s=subset, rows=points[mask]:
-                       metric_heatmap(rows, x, y, m, subset=s or None))
+            yield "heatmap", name, (lambda m=metric, x=x, y=y, f=facets:
+                                    metric_heatmap(points, x, y, m, facets=f))
 
 
 def _arm_differences(sweep: SweepResults) -> Iterator[PlannedChart]:
