@@ -268,6 +268,9 @@ def sensitivity_tables(sweep: SweepResults) -> list[Table | Paragraph]:
                                 "their 95% confidence interval, largest first."))
     if skipped:
         blocks.append(Paragraph("No indices (analysis/skipped.csv): " + "; ".join(skipped) + "."))
+    if (table["index"] == "S2").any():
+        blocks.append(Paragraph("Second-order indices S2 of each pair of parameters are in "
+                                "analysis/sensitivity.csv (column parameter_2)."))
     return blocks
 
 
