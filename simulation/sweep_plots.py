@@ -187,6 +187,17 @@ def _replicates_note(data: pd.DataFrame) -> str:
     return ""
 
 
+def _dodged(x: np.ndarray, everything: np.ndarray, group: int, groups: int,
+            log: bool) -> np.ndarray:
+    """x moved a little for group ``group`` of ``groups``, so that error bars do not overlap."""
+    step = 0.03 * (group - (groups - 1) / 2)
+    if log:
+        span = np.log10(np.nanmax(everything) / np.nanmin(everything)) or 1.0
+        return x * 10 ** (step * span)
+    span = float(np.nanmax(everything) - np.nanmin(everything)) or 1.0
+    return x + step * span
+
+
 def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
                              by: str | None = None, subset: Subset | None = None,
                              log_x: bool | None = None) -> Chart:
@@ -203,23 +214,27 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
     _require_finite(rows, "mean", metric)
     keys = [by] if by else []
     data = rows[["point", *keys, parameter, "metric", "mean", "ci_low", "ci_high", "n"]]
-    data = data.sort_values([*keys, parameter, "point"], kind="stable").reset_index(drop=True)
-    data = _with_subset(data, subset)
+    data = data.sort_values([parameter, "point"], kind="stable")
+    if by:  # lines by value, or in the order they first appear (arms as in the file)
+        data = pd.concat([part for _, part in data.groupby(by, sort=_is_numeric(data[by]))])
+    data = _with_subset(data.reset_index(drop=True), subset)
     grouped = data.groupby(keys, sort=False) if keys else [(None, data)]
     numeric = _is_numeric(data[parameter])
     categories = list(dict.fromkeys(data[parameter]))
     title = _subset_title(f"{_short(metric)} against {_short(parameter)}", subset)
+    values = data[parameter].to_numpy(float) if numeric else np.array([])
+    log = numeric and (_log_scale_suits(values) if log_x is None else
+                       bool(log_x) and bool(np.all(values > 0)))
     with figure_style():
-        figure, (ax,) = new_figure(3.0)
+        figure, (ax,) = new_figure(3.4 if by else 3.0)
         groups = list(grouped)
-        names = [str(k[0] if isinstance(k, tuple) else k) for k, _ in groups]
+        names = [value_text(k[0] if isinstance(k, tuple) else k) for k, _ in groups]
         colours, markers = series_colours(names), series_markers(names)
         banded = False
         for g, (name, (_, part)) in enumerate(zip(names, groups, strict=True)):
             y = part["mean"].to_numpy(float)
             low, high = part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float)
-            text = f"{by if by == 'arm' else _short(by)} = {name}" if by else \
-                "mean over replicates"
+            text = name if by else "mean over replicates"
             if numeric:
                 x = part[parameter].to_numpy(float)
             else:  # categories side by side, each group a little apart
@@ -231,11 +246,11 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
                                 linewidth=0)
                 banded = banded or bool(np.isfinite(low).any())
             else:
+                if numeric and len(groups) > 1:  # groups side by side, a little apart
+                    x = _dodged(x, data[parameter].to_numpy(float), g, len(groups), log)
                 ax.errorbar(x, y, yerr=np.vstack([y - low, high - y]), color=colours[name],
                             marker=markers[name], linestyle="none", capsize=2, label=text)
-        values = data[parameter].to_numpy(float) if numeric else np.array([])
-        if numeric and (_log_scale_suits(values) if log_x is None else
-                        log_x and bool(np.all(values > 0))):
+        if log:
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
@@ -248,8 +263,13 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         ax.set_ylabel(_wrap(_short(metric), VERTICAL_LABEL_CHARS))
         band = Patch(facecolor=REFERENCE_COLOUR, alpha=BAND_ALPHA + 0.15,
                      label="95% interval over replicates")
-        ax.legend(handles=[*ax.get_legend_handles_labels()[0], *([band] if banded else [])],
-                  loc="best")
+        handles = [*ax.get_legend_handles_labels()[0], *([band] if banded else [])]
+        if by:  # one entry per line, titled by what tells them apart, under the axes
+            band.set_label("95% interval")
+            figure.legend(handles=handles, loc="outside lower center",
+                          ncols=min(4, len(handles)), title=_wrap(_short(by)))
+        else:
+            ax.legend(handles=handles, loc="best")
         set_title(figure, title)
     shape = "band" if banded else "error bars"
     caption = (f"Mean over each point's replicates with its 95% interval ({shape}), against "

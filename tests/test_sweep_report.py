@@ -184,8 +184,9 @@ def test_grid_figures_are_publishable(grid_plotted, tmp_path):
     assert heatmap.figure.axes[0].images[0].get_array().shape == (2, 3)  # policy x like weight
     lines = next(c for c in charts if c.name.endswith("vs_ranking-weights-like")
                  and "leads" in c.name)
-    legend = [t.get_text() for t in lines.figure.axes[0].get_legend().get_texts()]
-    assert "ranking.policy = foryou" in legend and "ranking.policy = popularity" in legend
+    (legend,) = lines.figure.legends
+    assert legend.get_title().get_text() == "ranking.policy"
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["foryou", "popularity"]
 
 
 def test_default_metrics_and_unknown_metrics(grid_plotted, capsys):
