@@ -81,7 +81,7 @@ INDEX_COLUMNS = ("metric", "parameter", "index", "value", "conf")
 SEQUENTIAL_COLOURMAP = "cividis"
 """Heatmaps: perceptually uniform and readable with colour-vision deficiencies."""
 MAX_ANNOTATED_CELLS = 100
-LABEL_WIDTH_CHARS = 50
+LABEL_WIDTH_CHARS = 42
 VERTICAL_LABEL_CHARS = 38
 """Axis labels are wrapped at this many characters to fit the column (or the figure's height)."""
 MAX_LINES = 6
