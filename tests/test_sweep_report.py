@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +22,7 @@ import pytest
 from PIL import Image
 
 from simulation import sweep_plots
+from simulation.analysis import analyze
 from simulation.cli import main
 from simulation.engine import run_sweep
 from simulation.plots import Chart
@@ -28,6 +33,11 @@ from simulation.sweeps import load_sweep
 from tests.conftest import TINY_SWEEP_HEADER, run_cli
 from tests.test_plots import assert_publishable
 from tests.test_report import Document, assert_self_contained
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: each xdist worker builds its own folders
+    fcntl = None
 
 HOSTILE = "<script>alert('x')</script> & <b>bold</b> | *star*"
 
@@ -92,29 +102,65 @@ def run_tiny_sweep(folder: Path, name: str, body: str) -> Path:
     return out
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    """A folder built by ``build(folder)`` once per test session, whatever the xdist workers.
+
+    Workers share the session's temporary folder: the first to take the lock builds, the
+    others wait, then read the folder and what ``build`` returned (the pattern of
+    pytest-xdist's documentation). Tests only read the folder.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None or fcntl is None:
+        place = tmp_path_factory.mktemp(name)
+        return place, build(place)
+    root = tmp_path_factory.getbasetemp().parent  # this session's, shared by the workers
+    place, record = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.is_file():
+            shutil.rmtree(place, ignore_errors=True)
+            place.mkdir()
+            record.write_text(json.dumps(build(place)))
+    return place, json.loads(record.read_text())
+
+
+def _outcome(result: subprocess.CompletedProcess) -> dict[str, Any]:
+    return {"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+
+
 @pytest.fixture(scope="module")
 def grid_plotted(tmp_path_factory):
     """The grid sweep, then `plot --metric ... --out figs` through run.py (it analyses first)."""
-    place = tmp_path_factory.mktemp("sweep-grid")
-    folder = run_tiny_sweep(place, "grid", GRID)
-    result = run_cli("plot", folder, "--metric", METRICS[0], "--metric", METRICS[1],
-                     "--out", "figs", "--quiet", cwd=place)
-    return folder, place / "figs", result
+    def build(place: Path) -> dict[str, Any]:
+        folder = run_tiny_sweep(place, "grid", GRID)
+        return _outcome(run_cli("plot", folder, "--metric", METRICS[0], "--metric", METRICS[1],
+                                "--out", "figs", "--quiet", cwd=place))
+
+    place, result = built_once(tmp_path_factory, "sweep-grid", build)
+    return place / "grid", place / "figs", result
 
 
 @pytest.fixture(scope="module")
 def arms_swept(tmp_path_factory):
     """The arms sweep run through run.py with --report: sweep, analysis, report."""
-    place = tmp_path_factory.mktemp("sweep-arms")
-    (place / "arms.toml").write_text(TINY_SWEEP_HEADER + ARMS)
-    result = run_cli("sweep", "arms.toml", "--workers", "1", "--quiet", "--out", "arms",
-                     "--report", cwd=place)
+    def build(place: Path) -> dict[str, Any]:
+        (place / "arms.toml").write_text(TINY_SWEEP_HEADER + ARMS)
+        return _outcome(run_cli("sweep", "arms.toml", "--workers", "1", "--quiet", "--out",
+                                "arms", "--report", cwd=place))
+
+    place, result = built_once(tmp_path_factory, "sweep-arms", build)
     return place / "arms", result
 
 
 @pytest.fixture(scope="module")
 def morris_folder(tmp_path_factory):
-    return run_tiny_sweep(tmp_path_factory.mktemp("sweep-morris"), "morris", MORRIS)
+    """The Morris sweep, analysed."""
+    def build(place: Path) -> dict[str, Any]:
+        analyze(run_tiny_sweep(place, "morris", MORRIS))
+        return {}
+
+    return built_once(tmp_path_factory, "sweep-morris", build)[0] / "morris"
 
 
 def analysis_table(folder: Path, name: str) -> pd.DataFrame:
@@ -143,15 +189,15 @@ def drawn(sweep, kind: str | None = None) -> list[Chart]:
 
 def test_plot_command_draws_each_metric_against_each_parameter_and_a_heatmap(grid_plotted):
     folder, figures, result = grid_plotted
-    assert result.returncode == 0, result.stderr
-    assert "analysis/ is missing: analysed every measure" in result.stdout
+    assert result["returncode"] == 0, result["stderr"]
+    assert "analysis/ is missing: analysed every measure" in result["stdout"]
     assert (folder / "analysis" / "by_point.csv").is_file()
     expected = {f"sweep_{m}_{what}".replace(".", "-") for m in METRICS for what in (
         "vs_ranking.weights.like", "vs_ranking.policy",
         "over_ranking.weights.like_and_ranking.policy")}
     assert {p.name for p in figures.iterdir()} == {f"{n}.{e}" for n in expected
                                                    for e in ("png", "csv")}
-    assert f"figures: figs/ ({len(expected)} figures" in result.stdout
+    assert f"figures: figs/ ({len(expected)} figures" in result["stdout"]
     for image in figures.glob("*.png"):
         assert_image(image)
 
@@ -212,11 +258,11 @@ def test_default_metrics_and_unknown_metrics(grid_plotted, capsys):
 
 def test_sweep_with_report_writes_a_self_contained_report(arms_swept):
     folder, result = arms_swept
-    assert result.returncode == 0, result.stderr
-    assert f"report: {folder.name}/report.html" in result.stdout
-    assert "next:" not in result.stdout
+    assert result["returncode"] == 0, result["stderr"]
+    assert f"report: {folder.name}/report.html" in result["stdout"]
+    assert "next:" not in result["stdout"]
     text = (folder / "report.html").read_text(encoding="utf-8")
-    figures = int(re.search(r"(\d+) figures, built in", result.stdout).group(1))
+    figures = int(re.search(r"(\d+) figures, built in", result["stdout"]).group(1))
     document = assert_self_contained(text, figures)
     assert figures == 8 + 2  # 8 metrics against the like weight; the differences at 2 points
     assert len(Document(text).all("figure")) == figures
@@ -263,7 +309,7 @@ def test_arm_difference_figures_hold_the_paired_and_unpaired_intervals(arms_swep
 
 
 def test_morris_indices_figure_is_the_sensitivity_table(morris_folder, tmp_path):
-    sweep = open_sweep(morris_folder, ["totals.likes"])  # analyses it, if not done yet
+    sweep = open_sweep(morris_folder, ["totals.likes"])
     sensitivity = analysis_table(morris_folder, "sensitivity")
     sensitivity = sensitivity[sensitivity["measure"] == "totals.likes"].set_index(
         ["parameter", "index"])
@@ -299,11 +345,9 @@ def test_morris_report_in_html_and_markdown(morris_folder, tmp_path):
 # --- the analysis behind the figures, and bad input ---------------------------------------
 
 
-def test_partial_or_stale_analysis_is_analysed_again(grid_plotted, tmp_path):
-    from simulation.analysis import analyze
-
-    folder = tmp_path / "grid"
-    shutil.copytree(grid_plotted[0], folder)
+def test_partial_or_stale_analysis_is_analysed_again(morris_folder, tmp_path):
+    folder = tmp_path / "morris"
+    shutil.copytree(morris_folder, folder)
     analyze(folder, ["totals.*"])
     sweep = open_sweep(folder, ["inequality.views_gini"])
     assert "lacks inequality.views_gini" in sweep.notes[0]
@@ -314,10 +358,10 @@ def test_partial_or_stale_analysis_is_analysed_again(grid_plotted, tmp_path):
     assert not open_sweep(folder, METRICS).notes
 
 
-def test_folders_that_are_not_finished_sweeps_exit_2(grid_plotted, tmp_path, capsys):
+def test_folders_that_are_not_finished_sweeps_exit_2(tmp_path, capsys):
     unfinished = tmp_path / "unfinished"
     unfinished.mkdir()
-    shutil.copy(grid_plotted[0] / "sweep.json", unfinished)
+    (unfinished / "sweep.json").write_text("{}")  # started: no sweep.parquet yet
     for command in ("plot", "report"):
         assert main([command, str(unfinished)]) == 2
         error = capsys.readouterr().err
