@@ -168,6 +168,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --workers 2 --out results/arms
   {PROGRAM} sweep scenarios/sweeps/morris_screening.toml --dry-run      # check and count runs
   {PROGRAM} sweep --resume results/arms            # finish an interrupted sweep
+  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --report   # and DIR/report.html
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --scenario scenarios/baseline.toml \\
       --out results/like-weight-full              # the same sweep on the full-size baseline
   {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (README)
