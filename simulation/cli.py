@@ -168,6 +168,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --workers 2 --out results/arms
   {PROGRAM} sweep scenarios/sweeps/morris_screening.toml --dry-run      # check and count runs
   {PROGRAM} sweep --resume results/arms            # finish an interrupted sweep
+  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --report   # and DIR/report.html
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --scenario scenarios/baseline.toml \\
       --out results/like-weight-full              # the same sweep on the full-size baseline
   {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (README)
@@ -212,6 +213,8 @@ def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--dry-run", action="store_true",
                        help="check the sweep file and every run, print the plan, run nothing")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    sweep.add_argument("--report", action="store_true",
+                       help="at the end, analyse and write DIR/report.html (see `report --help`)")
 
     analyze = commands.add_parser(
         "analyze", help="means, intervals, paired differences and sensitivity indices of a sweep",
@@ -280,8 +283,11 @@ def _command_sweep(args: argparse.Namespace) -> int:
         print(f"{outcome.failed} run(s) failed: see {folder}/failed/*.json for each error. "
               f"Run the same command (or `{PROGRAM} sweep --resume {folder}`) to retry them.",
               file=sys.stderr)
+        _report_after_run(args, folder, progress, some_done=outcome.done > 0)
         return 1
-    print(f"next: {PROGRAM} analyze {folder}")
+    _report_after_run(args, folder, progress)
+    if not args.report:
+        print(f"next: {PROGRAM} analyze {folder}")
     return 0
 
 
@@ -314,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
 # --- figures and reports: `plot`, `report`, and `run --report` ---------------------------
 # matplotlib is imported only by these commands, so that `run` starts as fast as before.
 
+METRIC_HELP = ("sweep folders: a metric to draw, by summary path or glob pattern, e.g. "
+               "totals.leads or 'brands.*.leads'; repeat for several (default: engagement rate, "
+               "likes, leads, each brand's leads per 1k impressions and likes-leads Spearman, "
+               "views Gini)")
+
 
 def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
     plot = commands.add_parser(
@@ -322,19 +333,27 @@ def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
         description="Draw every figure of a run, or of a multi-seed folder (means with 95% "
                     "bands across seeds): funnel per segment and per brand and style, events "
                     "over time, likes against leads (viral mismatch), audience dilution, "
-                    "Lorenz curve and distribution of views, the feed's mix over time. Each "
+                    "Lorenz curve and distribution of views, the feed's mix over time. For a "
+                    "sweep folder: each metric against each swept parameter (95% bands over "
+                    "replicates), heatmaps over pairs of grid parameters, paired differences "
+                    "between arms, Sobol or Morris indices (README, 'Figures and reports'). Each "
                     "figure NAME.FORMAT comes with NAME.csv, the tidy table of the numbers drawn.",
         epilog=f"""\
 examples:
   {PROGRAM} plot results/baseline-seed1                  # -> results/baseline-seed1/figures/
   {PROGRAM} plot results/baseline-10seeds --format pdf   # vector figures for LaTeX
   {PROGRAM} plot results/baseline-seed1 --format svg --out paper/figures
+  {PROGRAM} plot results/like_weight_vs_leads-sweep     # a sweep (analysed first if needed)
+  {PROGRAM} plot results/arms --metric totals.leads --metric 'brands.*.leads_per_1k_likes'
 """)
     plot.add_argument("results", type=Path,
-                      help="results folder of `run` (one run, or --seeds N with seed-*/)")
+                      help="results folder of `run` (one run, or --seeds N with seed-*/), or a "
+                           "sweep folder of `sweep`")
     plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                       help="png (200 dpi), svg or pdf (default: png)")
     plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
+    plot.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                      help=METRIC_HELP)
     plot.add_argument("--quiet", action="store_true", help="no progress bar and no file list")
 
     report = commands.add_parser(
@@ -350,23 +369,41 @@ examples:
   {PROGRAM} report results/baseline-10seeds --out baseline.html
   {PROGRAM} report results/baseline-seed1 --format md --out paper/baseline.md
   {PROGRAM} run scenarios/baseline.toml --report          # run, then report
+  {PROGRAM} report results/like_weight_vs_leads-sweep    # a sweep: design, analysis, figures
+  {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --report   # sweep, then report
 """)
     report.add_argument("results", type=Path,
-                        help="results folder of `run` (one run, or --seeds N with seed-*/)")
+                        help="results folder of `run` (one run, or --seeds N with seed-*/), or "
+                             "a sweep folder of `sweep`")
     report.add_argument("--format", choices=("html", "md"), default="html",
                         help="html (one self-contained file) or md (Markdown + images folder)")
     report.add_argument("--out", type=Path,
                         help="report file (default: RESULTS/report.html or RESULTS/report.md)")
+    report.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                        help=METRIC_HELP)
     report.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _command_plot(args: argparse.Namespace) -> int:
     from simulation.plots import plot_results
-    from simulation.results import open_results
+    from simulation.results import is_sweep_folder, open_results
 
-    results = open_results(args.results)
     out = args.out or args.results / "figures"
-    written, skipped = plot_results(results, out, args.format, progress=not args.quiet)
+    if is_sweep_folder(args.results):
+        from simulation.sweep_plots import plot_sweep
+        from simulation.sweep_results import open_sweep
+
+        sweep = open_sweep(args.results, args.metrics)
+        for note in sweep.notes:
+            print(f"note: {note}")
+        written, skipped = plot_sweep(sweep, out, args.format, progress=not args.quiet)
+    else:
+        if args.metrics:
+            raise ResultsError(f"error: --metric: {args.results} is not a sweep folder; --metric "
+                               "chooses the metrics of a sweep's figures (a run's figures are "
+                               "fixed).")
+        results = open_results(args.results)
+        written, skipped = plot_results(results, out, args.format, progress=not args.quiet)
     if not args.quiet:
         for path in written:
             print(f"  {path}")
@@ -379,13 +416,15 @@ def _command_plot(args: argparse.Namespace) -> int:
 def _command_report(args: argparse.Namespace) -> int:
     from simulation.report import describe, write_report
 
-    print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet)))
+    print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
+                                metrics=args.metrics)))
     return 0
 
 
-def _report_after_run(args: argparse.Namespace, out: Path, progress: bool) -> None:
-    """`run --report`: write the report of the folder just written."""
-    if args.report:
+def _report_after_run(args: argparse.Namespace, out: Path, progress: bool,
+                      some_done: bool = True) -> None:
+    """`run --report`, `sweep --report`: write the report of the folder just written."""
+    if args.report and some_done:
         from simulation.report import describe, write_report
 
         print(describe(write_report(out, progress=progress)))

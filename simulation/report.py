@@ -1,5 +1,8 @@
 """A run's report: one self-contained HTML file, or Markdown with an images folder.
 
+(A sweep folder's report is built by :mod:`simulation.sweep_report` from the same
+blocks and rendered by the same functions; :func:`write_report` writes either.)
+
 ``python run.py report RESULTS_DIR`` writes what was run (scenario, key
 parameters, seeds, versions from ``manifest.json``), the headline measures with
 their 95% intervals across seeds (from ``aggregate.csv``), the funnel tables and
@@ -21,14 +24,14 @@ import html
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from simulation.figure_style import figure_bytes
 from simulation.plots import Chart, draw_charts
-from simulation.results import Results, open_results
+from simulation.results import Results, ResultsError, is_sweep_folder, open_results
 from simulation.storage import atomic_path, write_text
 
 ReportFormat = Literal["html", "md"]
@@ -420,6 +423,8 @@ class WrittenReport:
     figures: int
     skipped: list[tuple[str, str]]
     images: Path | None = None
+    notes: list[str] = field(default_factory=list)
+    """What was done besides (a sweep analysed because its analysis was missing)."""
 
 
 def default_report_path(folder: str | Path, fmt: ReportFormat = "html") -> Path:
@@ -427,15 +432,29 @@ def default_report_path(folder: str | Path, fmt: ReportFormat = "html") -> Path:
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, fmt: ReportFormat = "html",
-                 progress: bool = False) -> WrittenReport:
-    """Build and write the report of a results folder (atomically, file by file).
+                 progress: bool = False, metrics: Sequence[str] | None = None) -> WrittenReport:
+    """Build and write the report of a results or sweep folder (atomically, file by file).
 
     Markdown also writes its figures as PNG into ``<report stem>_figures/`` beside it.
+    ``metrics`` (names or glob patterns of summary measures) chooses a sweep's metrics
+    (:mod:`simulation.sweep_report`).
     """
     started = time.perf_counter()
-    results = open_results(folder)
+    notes: list[str] = []
+    if is_sweep_folder(folder):
+        from simulation.sweep_report import build_sweep_report
+        from simulation.sweep_results import open_sweep
+
+        sweep = open_sweep(folder, metrics)
+        notes = sweep.notes
+        report = build_sweep_report(sweep, progress=progress)
+    else:
+        if metrics:
+            raise ResultsError(f"error: --metric: {folder} is not a sweep folder; --metric "
+                               "chooses the metrics of a sweep's report (a run's report holds "
+                               "every headline measure).")
+        report = build_report(open_results(folder), progress=progress)
     path = Path(out) if out is not None else default_report_path(folder, fmt)
-    report = build_report(results, progress=progress)
     images = None
     if fmt == "html":
         text = render_html(report)
@@ -447,12 +466,13 @@ def write_report(folder: str | Path, out: str | Path | None = None, fmt: ReportF
         text = render_markdown(report, images.name)
     write_text(path, text)
     return WrittenReport(path, path.stat().st_size, time.perf_counter() - started,
-                         len(report.figures), report.skipped, images)
+                         len(report.figures), report.skipped, images, notes)
 
 
 def describe(written: WrittenReport) -> str:
-    """One line for the terminal: where the report is, its size and build time."""
+    """One line for the terminal: where the report is, its size and build time (and notes)."""
     extra = f" and {written.images}/" if written.images else ""
     skipped = "".join(f"\n  skipped {name}: {reason}" for name, reason in written.skipped)
-    return (f"report: {written.path}{extra} ({written.size_bytes / 1e6:.2f} MB, "
+    notes = "".join(f"note: {note}\n" for note in written.notes)
+    return (f"{notes}report: {written.path}{extra} ({written.size_bytes / 1e6:.2f} MB, "
             f"{written.figures} figures, built in {written.seconds:.1f} s){skipped}")

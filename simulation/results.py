@@ -7,9 +7,10 @@ recognised by what it holds:
   written by :func:`simulation.runner.write_run`);
 - several seeds: ``seed-<n>/`` subfolders, each one run, and ``aggregate.csv``
   (written by :func:`simulation.runner.run_seeds`);
-- a sweep: :data:`SWEEP_MARKER` (``sweep.parquet``). Figures and reports for
-  sweeps are not wired to the sweep engine yet; such a folder is refused with a
-  message that says so (see :mod:`simulation.sweep_plots` for the input contract).
+- a sweep: :data:`SWEEP_MARKER` (``sweep.parquet``) or ``sweep.json``
+  (:func:`is_sweep_folder`). A sweep is read by
+  :func:`simulation.sweep_results.open_sweep`, not here: ``plot`` and ``report``
+  send such a folder there, and :func:`open_results` refuses it with a message.
 
 Anything else is refused with a message that says what was expected, for the
 command line to print and exit with status 2.
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.engine import RECORD as SWEEP_RECORD
 from simulation.runner import aggregate
 
 SWEEP_MARKER = "sweep.parquet"
@@ -41,6 +43,13 @@ SWEEP_MARKER = "sweep.parquet"
 RUN_FILES = ("summary.json", "manifest.json", "posts.parquet", "steps.parquet",
              "feed_mix.parquet")
 """Files of a run folder that the figures and the report read."""
+
+def is_sweep_folder(path: str | Path) -> bool:
+    """True for a folder written by ``python run.py sweep``, finished or not."""
+    folder = Path(path)
+    return folder.is_dir() and ((folder / SWEEP_MARKER).exists()
+                                or (folder / SWEEP_RECORD).exists())
+
 
 SEED_FOLDER = re.compile(r"^seed-(\d+)$")
 
@@ -166,11 +175,11 @@ def open_results(path: str | Path) -> Results:
     if not folder.is_dir():
         raise ResultsError(f"error: {folder}: not a folder. Give a results folder, "
                            "e.g. results/baseline-seed1, not a file in it.")
-    if (folder / SWEEP_MARKER).exists():
+    if is_sweep_folder(folder):
         raise ResultsError(
-            f"error: {folder}: a sweep folder (it holds {SWEEP_MARKER}); figures and reports "
-            "for sweeps are not available yet. Plot one run of the sweep, or a folder written by "
-            "`python run.py run SCENARIO --seeds N`.")
+            f"error: {folder}: a sweep folder (it holds {SWEEP_MARKER} or {SWEEP_RECORD}); read "
+            "it with simulation.sweep_results.open_sweep (`python run.py plot` and `report` "
+            "do).")
     if (folder / "summary.json").exists():
         run = _open_run(folder)
         return Results(folder, "run", [run], _aggregate_frame(aggregate([run.summary])))

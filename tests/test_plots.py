@@ -287,7 +287,7 @@ def test_sweep_metric_against_a_parameter(sweep_points, tmp_path):
                                                  "totals.leads", by="ranking.weights.lead")
     assert_publishable(chart, tmp_path)
     assert len(chart.data) == 12 and set(chart.data["metric"]) == {"totals.leads"}
-    assert len(chart.figure.axes[0].get_legend().get_texts()) == 4  # 3 lines and the band
+    assert len(chart.figure.legends[0].get_texts()) == 4  # 3 lines and the band
 
 
 def test_sweep_scattered_design_draws_points_with_error_bars(sweep_points, tmp_path):
