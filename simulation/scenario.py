@@ -374,7 +374,7 @@ class Distribution(Section):
         description="Half-life of the eligibility of a post that failed promotion by a hair.",
     )
     failed_score_exponent: float = Field(
-        6.0, ge=0, le=20,
+        10.0, ge=0, le=20,
         description="The half-life scales with (score / threshold) to this power: clear failures fade fast.",
     )
 
@@ -439,7 +439,7 @@ class Platform(Section):
     """What the platform knows about viewers and how it learns."""
 
     initial_knowledge: float = Field(
-        0.5, ge=0, le=1,
+        0.7, ge=0, le=1,
         description="How much of viewers' true interests the platform knows at the start, 0..1.",
     )
     learning_rate: float = Field(
