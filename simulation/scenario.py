@@ -522,10 +522,12 @@ class ProfileVisitCoefficients(Section):
     intent_relevance: float = Field(3.0, description="Per unit of intent x relevance.")
     familiarity: float = Field(0.3, description="Per unit of log(1 + familiarity).")
     appeal: float = Field(0.4, description="Per unit of appeal.")
-    like: float = Field(1.0, description="If the viewer liked the post.")
+    like: float = Field(
+        0.0, description="If the viewer liked the post (0: visits do not follow likes, the "
+                         "separation of likes and leads that the model keeps by default).")
     like_call_to_action: float = Field(
-        3.0, description="If the viewer liked the post, per unit of call to action: a call to "
-                         "action turns likers into profile visitors.")
+        0.0, description="If the viewer liked the post, per unit of call to action: a call to "
+                         "action turning likers into profile visitors (off by default).")
 
 
 class FollowCoefficients(Section):

@@ -1,0 +1,97 @@
+"""Viral mismatch and audience dilution emerge, and vanish in their controls, over 10 seeds.
+
+The four real scenario files run on a smaller platform (SMALL_EFFECTS: fewer viewers,
+tier budgets scaled down with them) so that the 40 runs take a few minutes; the criteria
+are those of the issue and of docs/effects.md, each required in at least 9 of 10 seeds.
+The full-size check is `python run.py effects --seeds 10` (docs/effects.md).
+"""
+
+import math
+
+import pytest
+
+from simulation.effects import CHECKS, Check, evaluate, highest_tier, shown, tally
+from simulation.loading import load_scenario
+from simulation.runner import simulate
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+SEEDS = list(range(1, 11))
+SMALL_EFFECTS = ["population.size=4000", "steps=120",
+                 *[f"ranking.distribution.tiers[{k}].budget={budget}"
+                   for k, budget in enumerate((30, 150, 800, 4000, 20000))]]
+"""A fifth of the full-size platform (20 000 viewers, budgets 150/750/4 000/...), 5 days."""
+
+
+def run_check(check: Check) -> list[dict]:
+    scenario = load_scenario(check.scenario, SMALL_EFFECTS)
+    summaries = [simulate(scenario, seed=seed).summary for seed in SEEDS]
+    return evaluate(check, summaries, SEEDS)
+
+
+def describe(rows: list[dict]) -> str:
+    return "\n".join(f"seed {r['seed']} {r['criterion']}: {r['value']:.3g} (bound "
+                     f"{r['bound']:.3g}, tier {r['highest_tier']}) {'ok' if r['holds'] else 'FAILS'}"
+                     for r in rows)
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"{c.scenario.stem}")
+def test_effect_holds_in_nine_of_ten_seeds(check):
+    rows = run_check(check)
+    table = tally(rows)
+    assert shown(table), describe(rows)
+    if check.role == "effect" and check.effect == "audience dilution":
+        # the brand's posts climbed: dilution is measured above tier 0 in most seeds
+        assert sum(r["highest_tier"] >= 1 for r in rows) >= 0.9 * len(rows)
+
+
+def test_criteria_read_the_summary_as_the_issue_states():
+    # A made-up brand: entertainment 40 likes/post vs educational 10 (ratio 4 >= 3); leads
+    # per 1k likes 5 vs 50 (ratio 0.1 <= 1/3); tiers 0..2 reached by 30, 6 and 2 posts, so
+    # the highest tier reached by 5 posts is 1: target share 0.2 / 0.5 = 0.4 <= 0.5, leads
+    # per 1k impressions 1.5 / 3 = 0.5 < 1.
+    brand = {"likes_leads_spearman": 0.1, "by_style": {
+        "entertainment": {"likes_per_post": 40.0, "leads_per_1k_likes": 5.0},
+        "educational": {"likes_per_post": 10.0, "leads_per_1k_likes": 50.0}},
+        "by_tier": {"0": {"posts_reached": 30, "target_share": 0.5,
+                          "leads_per_1k_impressions": 3.0},
+                    "1": {"posts_reached": 6, "target_share": 0.2,
+                          "leads_per_1k_impressions": 1.5},
+                    "2": {"posts_reached": 2, "target_share": 0.0,
+                          "leads_per_1k_impressions": 0.0}}}
+    summary = {"brands": {"glow_skincare": brand, "ledger_app": brand}}
+    values = {(check.role, check.effect, c.name): c.measure(summary)
+              for check in CHECKS for c in check.criteria}
+    assert values[("effect", "viral mismatch", "like_ratio")] == pytest.approx(4.0)
+    assert values[("effect", "viral mismatch", "leads_per_1k_likes_ratio")] == pytest.approx(0.1)
+    assert highest_tier(summary, "ledger_app") == 1
+    assert values[("effect", "audience dilution", "target_share_ratio")] == pytest.approx(0.4)
+    assert values[("control", "audience dilution", "leads_per_1k_impressions_change")] == \
+        pytest.approx(0.5)
+    # the control's Spearman 0.1 fails its bound (>= 0.6); an undefined value fails too
+    control = next(c for c in CHECKS if c.role == "control" and c.effect == "viral mismatch")
+    assert not control.criteria[0].holds(0.1) and not control.criteria[0].holds(math.nan)
+    # no tier above 0 reached by 5 posts: dilution is undefined, the criterion fails
+    brand["by_tier"]["1"]["posts_reached"] = 4
+    dilution = next(c for c in CHECKS if c.role == "effect" and c.effect == "audience dilution")
+    assert math.isnan(dilution.criteria[0].measure(summary))
+
+
+def test_effects_command_writes_its_tables_and_fails_when_a_criterion_fails(tmp_path):
+    # 2 seeds of a tiny platform: nothing climbs, so the dilution criteria fail (exit 1), but
+    # the tables are complete.
+    result = run_cli("effects", "--seeds", "2", "--viewers", "300", "--steps", "6", "--quiet",
+                     "--out", tmp_path / "effects", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "fewer than 90% of the seeds" in result.stderr and "Traceback" not in result.stderr
+    per_seed = (tmp_path / "effects" / "per_seed.csv").read_text().splitlines()
+    assert len(per_seed) == 1 + 2 * sum(len(check.criteria) for check in CHECKS)
+    assert "| audience dilution | control |" in (tmp_path / "effects" / "criteria.md").read_text()
+
+
+def test_effects_command_rejects_bad_overrides_before_running(tmp_path):
+    result = run_cli("effects", "--set", "ranking.wieghts.like=1", "--out", tmp_path / "e",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "ranking.wieghts" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "e").exists()
