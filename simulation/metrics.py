@@ -252,6 +252,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "followers": {"start": int(model.initial_followers.sum()),
                       "end": int(model.follows.count.sum())},
         "brands": brands,
+        **({"money": model.money.summarize(model)} if model.money is not None else {}),
     }
 
 
