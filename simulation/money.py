@@ -40,7 +40,7 @@ from simulation.creators import CreatorTable
 from simulation.events import ENGAGEMENTS, EVENT_INDEX, EVENTS
 from simulation.funnel import Impressions, Reactions, sigmoid
 from simulation.metrics import per, spearman
-from simulation.scenario import CHANNELS, EngagementPricing, Scenario
+from simulation.scenario import CHANNELS, EngagementPricing, Goal, Scenario
 
 if TYPE_CHECKING:
     from simulation.model import EngagementModel
@@ -366,39 +366,15 @@ class MoneyLedger:
             "spearman": spearmans,
             "spearman_creators": counted,
             "creators": creators,
-            "goals": self._goals(model),
+            "goals": self._goals(),
             "benchmarks": benchmarks,
         }
 
-    def _goals(self, model: EngagementModel) -> dict[str, dict[str, Any]]:
-        """Each goal: met or missed by its deadline (open if the run ended first), when reached."""
-        goals = self.config.goals
-        if not goals:
-            return {}
-        values = np.array(self.goal_values)  # (steps, G)
-        steps = len(values)
-        results = {}
-        for g, goal in enumerate(goals):
-            series = values[:, g]
-            with np.errstate(invalid="ignore"):
-                holds = series >= goal.target if goal.direction == "at_least" else \
-                    series <= goal.target
-            holds &= ~np.isnan(series)
-            reached = np.flatnonzero(holds)
-            due = goal.deadline_step <= steps
-            at = min(goal.deadline_step, steps) - 1
-            met = bool(holds[at]) if due else None
-            results[goal.name] = {
-                "creator": goal.creator, "metric": goal.metric, "target": goal.target,
-                "direction": goal.direction, "deadline_step": goal.deadline_step,
-                "status": ("met" if met else "missed") if due else "open",
-                "met": met,
-                "value_at_deadline": _number(series[at]) if due else None,
-                "final_value": _number(series[-1]),
-                "step_reached": int(reached[0] + 1) if len(reached) else None,
-                "description": goal.description,
-            }
-        return results
+    def _goals(self) -> dict[str, dict[str, Any]]:
+        """Each goal's outcome (see :func:`evaluate_goal`), by name."""
+        values = np.array(self.goal_values).reshape(-1, len(self.config.goals))  # (steps, G)
+        return {goal.name: evaluate_goal(goal, values[:, g])
+                for g, goal in enumerate(self.config.goals)}
 
     def _benchmarks(self, measures: dict[str, np.ndarray]
                     ) -> tuple[dict[str, dict[str, Any]], dict[str, list[dict[str, Any]]]]:
@@ -423,6 +399,32 @@ class MoneyLedger:
                 "source": benchmark.source,
                 **{label: int((position == code).sum()) for code, label in POSITIONS.items()}}
         return summary, placed
+
+
+def evaluate_goal(goal: Goal, series: np.ndarray) -> dict[str, Any]:
+    """A goal met or missed by its deadline, or open if the run ended first.
+
+    ``series`` (steps,) is the goal's measure at the end of each step (NaN: undefined).
+    ``met`` judges the value at the end of the deadline step; ``step_reached`` is the
+    first step at whose end the target held (a ratio may hold early and fall back).
+    """
+    with np.errstate(invalid="ignore"):
+        holds = series >= goal.target if goal.direction == "at_least" else series <= goal.target
+    holds &= ~np.isnan(series)
+    reached = np.flatnonzero(holds)
+    due = goal.deadline_step <= len(series)
+    at = min(goal.deadline_step, len(series)) - 1
+    met = bool(holds[at]) if due and len(series) else None
+    return {
+        "creator": goal.creator, "metric": goal.metric, "target": goal.target,
+        "direction": goal.direction, "deadline_step": goal.deadline_step,
+        "status": ("met" if met else "missed") if due else "open",
+        "met": met,
+        "value_at_deadline": _number(series[at]) if due and len(series) else None,
+        "final_value": _number(series[-1]) if len(series) else None,
+        "step_reached": int(reached[0] + 1) if len(reached) else None,
+        "description": goal.description,
+    }
 
 
 def _number(value: float) -> float | None:
