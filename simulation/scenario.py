@@ -713,7 +713,9 @@ class Goal(Section):
     name: str = Field("goal", pattern=NAME_PATTERN, description="Name of the goal, used in outputs.")
     creator: str = Field("creator", description="The creator or brand, by its name in the outputs "
                                                  "(entries with count > 1 are numbered: comic-3).")
-    metric: Literal[CREATOR_METRICS] = Field("likes", description="The measure (see README, 'Money').")
+    metric: Literal[CREATOR_METRICS] = Field(
+        "likes", description="The creator's measure: an event total since the start, followers, "
+                             "a ratio, or revenue.")
     target: float = Field(0.0, ge=0, description="The value to reach.")
     direction: Literal["at_least", "at_most"] = Field(
         "at_least", description="Met when the measure is at least, or at most, the target.")
@@ -929,6 +931,11 @@ def check_money(scenario: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"money.goals[{index}].creator",
                                  f"unknown creator {goal.creator!r}{hint}; creators with "
                                  "count > 1 are numbered (name-1, name-2, ...)"))
+    for channel in ("creator_fund", "brand_deals"):
+        pricing = getattr(money, channel).engagement
+        if pricing.floor > pricing.cap:
+            problems.append((f"money.{channel}.engagement.floor",
+                             f"must be at most cap ({pricing.cap:g}), got {pricing.floor:g}"))
     seen: set[str] = set()
     for index, goal in enumerate(money.goals):
         if goal.name in seen:
