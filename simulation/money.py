@@ -320,6 +320,7 @@ class MoneyLedger:
         for c, name in enumerate(self.names):
             entry: dict[str, Any] = {
                 "is_brand": bool(self.is_brand[c]),
+                "can_earn": [ch for ch in channels if self.can_earn[CHANNELS.index(ch), c]],
                 **{event: int(self.events[c, EVENT_INDEX[event]])
                    for event in ("impressions", "views", "completions", "likes", "comments",
                                  "shares", "follows", "link_clicks", "leads", "purchases")},
