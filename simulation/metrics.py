@@ -252,6 +252,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "followers": {"start": int(model.initial_followers.sum()),
                       "end": int(model.follows.count.sum())},
         "brands": brands,
+        **({"money": model.money.summarize(model)} if model.money is not None else {}),
     }
 
 
@@ -287,4 +288,30 @@ def render_summary(summary: dict[str, Any]) -> str:
         lines.append(f"Brand {brand}: {measures['likes']:,} likes, {measures['leads']:,} leads, "
                      f"{measures['purchases']:,} purchases, revenue {measures['revenue']:,.0f}; "
                      f"Spearman(likes, leads) across its {measures['posts']} posts {rho_text}")
+    if "money" in summary:
+        lines += render_money(summary["money"])
     return "\n".join(lines)
+
+
+def render_money(money: dict[str, Any]) -> list[str]:
+    """Lines for the money section of a summary: revenue by channel, what tracks likes, goals."""
+    def rho(value: float | None) -> str:
+        return "n/a" if value is None or math.isnan(value) else f"{value:+.2f}"
+
+    totals, lines = money["totals"], []
+    if money["channels"]:
+        per_likes = totals["revenue_per_1k_likes"]["total"]
+        lines += ["", "Revenue by channel: " + ", ".join(
+            f"{channel.replace('_', ' ')} {totals[channel]:,.2f}" for channel in money["channels"])
+            + f"; total {totals['total']:,.2f}"
+            + ("" if per_likes is None or math.isnan(per_likes) else
+               f" ({per_likes:,.2f} per 1 000 likes)"),
+            "Spearman(likes, revenue) across creators: " + ", ".join(
+                f"{channel.replace('_', ' ')} {rho(money['spearman']['likes'][channel])}"
+                for channel in money["channels"])]
+    for name, goal in money["goals"].items():
+        reached = f", reached at step {goal['step_reached']}" if goal["step_reached"] else ""
+        lines.append(f"Goal {name} ({goal['creator']}: {goal['metric']} "
+                     f"{'>=' if goal['direction'] == 'at_least' else '<='} {goal['target']:g} "
+                     f"by step {goal['deadline_step']}): {goal['status']}{reached}")
+    return lines

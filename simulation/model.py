@@ -26,6 +26,7 @@ from simulation.estimates import InterestEstimates, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS
 from simulation.familiarity import Familiarity
 from simulation.funnel import Impressions, Reactions, react
+from simulation.money import MoneyLedger
 from simulation.network import Follows, ShareInbox, build_social_graph
 from simulation.population import Population
 from simulation.predictions import PlatformRates, engagement_score
@@ -33,12 +34,14 @@ from simulation.ranking import SOURCES, Feed, live_posts, make_policy
 from simulation.scenario import Scenario
 from simulation.trends import Trends
 
-STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions")
+STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
+           "money")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
 graph, posts' attributes and who opens the app when as they were, and the
 funnel's draws start from the same state every step (common random numbers).
-``dynamics`` is the Mesa model's own generator (``model.rng``): the ranking's draws."""
+``dynamics`` is the Mesa model's own generator (``model.rng``): the ranking's draws.
+New streams go at the end, so that the streams before them keep their seeds."""
 
 
 class EngagementModel(Model):
@@ -91,6 +94,10 @@ class EngagementModel(Model):
         self.active = np.zeros(self.population.size, dtype=bool)
         self.slot_counts = np.zeros((len(EVENTS), config.ranking.max_feed_length), dtype=np.int64)
         self.source_counts = np.zeros((len(EVENTS), len(SOURCES)), dtype=np.int64)
+        # Money only watches the platform: None unless the scenario switches a channel,
+        # a goal or a benchmark on.
+        self.money = (MoneyLedger(config, self.creators, self.initial_followers, streams["money"])
+                      if config.money.active else None)
 
         # Mesa agents: views onto the arrays above.
         self.viewer_agents = [Viewer(self, i) for i in range(self.population.size)]
@@ -141,6 +148,8 @@ class EngagementModel(Model):
             self._reaction_seed.entropy, spawn_key=(*self._reaction_seed.spawn_key, self.steps)))
         reactions = react(self.config.funnel, impressions, step_rng)
         self.record(impressions, reactions)
+        if self.money is not None:
+            self.money.record_step(self, impressions, reactions)
         self.collect(impressions, reactions)
 
     def impressions_of(self, feed: Feed) -> Impressions:

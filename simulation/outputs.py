@@ -20,6 +20,7 @@ import pyarrow as pa
 from simulation.content import REACH_EVENTS
 from simulation.events import EVENTS
 from simulation.model import STREAMS
+from simulation.scenario import CHANNELS
 
 if TYPE_CHECKING:
     from simulation.model import EngagementModel
@@ -66,10 +67,16 @@ def posts_table(model: EngagementModel) -> pa.Table:
 
 
 def creators_table(model: EngagementModel) -> pa.Table:
-    """Every creator: identity, offer, followers at start and end, and event totals."""
+    """Every creator: identity, offer, followers at start and end, event totals, and (with
+    money on) revenue by channel: ``money_<channel>`` and ``money_total``."""
     creators, posts = model.creators, model.posts
     per_creator = np.zeros((creators.size, len(EVENTS)), dtype=np.int64)
     np.add.at(per_creator, posts.creator, posts.events())
+    money = model.money
+    earned = {} if money is None else {
+        f"money_{channel}": money.revenue[:, CHANNELS.index(channel)] for channel in money.channels}
+    if earned:
+        earned["money_total"] = sum(earned.values())
     return pa.table({
         "creator_id": np.arange(creators.size),
         "creator": creators.names,
@@ -84,6 +91,7 @@ def creators_table(model: EngagementModel) -> pa.Table:
         "followers_end": model.follows.count,
         **{name: per_creator[:, e] for e, name in enumerate(EVENTS)},
         "revenue": np.bincount(posts.creator, weights=posts.revenue, minlength=creators.size),
+        **earned,
     })
 
 
@@ -158,5 +166,7 @@ def manifest(model: EngagementModel, wall_seconds: float, peak_memory_mb: float,
             "feed_mix.parquet": "one row per step and style, tier or candidate source",
             "reach.parquet": "one row per post, cumulative-reach bin and segment",
             "scenario.toml": "the fully resolved scenario, runnable as is",
+            **({"money.parquet": "one row per step and revenue channel"}
+               if model.money is not None else {}),
         },
     }

@@ -15,7 +15,8 @@ their points as they are.
 
 Figures (file names): ``funnel_segments``, ``funnel_brands``,
 ``events_over_time``, ``viral_mismatch``, ``audience_dilution``,
-``views_lorenz``, ``views_distribution``, ``feed_mix``.
+``views_lorenz``, ``views_distribution``, ``feed_mix``; and ``revenue_vs_likes`` when the
+scenario switches money on (``MONEY_CHARTS``).
 """
 
 from __future__ import annotations
@@ -394,17 +395,18 @@ def viral_mismatch(results: Results) -> Chart:
     return Chart("viral_mismatch", title, caption, data, figure)
 
 
-def _rho_handle(panel: pd.DataFrame, n_runs: int) -> Line2D:
+def _rho_handle(panel: pd.DataFrame, n_runs: int, items: str = "posts") -> Line2D:
     rho, low, high = (float(panel[c].iloc[0]) for c in ("spearman", "spearman_ci_low",
                                                        "spearman_ci_high"))
     posts = len(panel) if n_runs == 1 else len(panel) / n_runs
     if not math.isfinite(rho):
-        text = "Spearman ρ undefined (constant likes or leads)"
+        text = ("Spearman ρ undefined (constant likes or leads)" if items == "posts" else
+                "Spearman ρ undefined (constant values)")
     elif math.isfinite(low):
         text = f"Spearman ρ = {rho:+.2f} [{low:+.2f}, {high:+.2f}]"
     else:
         text = f"Spearman ρ = {rho:+.2f}"
-    per_run = "posts" if n_runs == 1 else "posts per seed"
+    per_run = items if n_runs == 1 else f"{items} per seed"
     return Line2D([], [], linestyle="none", label=f"{text}\n{posts:,.0f} {per_run}")
 
 
@@ -639,12 +641,99 @@ def feed_mix(results: Results) -> Chart:
     return Chart("feed_mix", title, caption, data, figure)
 
 
+# --- money -------------------------------------------------------------------------------
+
+REVENUE_LINEAR_BELOW = 0.1
+"""The revenue axis is logarithmic above this and linear below it (symlog), so zeros show."""
+
+
+def _creator_entries(scenario: dict) -> dict[str, dict]:
+    """Each creator's name as in the outputs (comic-3) -> its scenario entry."""
+    found = {}
+    for entry in scenario.get("creators", []):
+        count = int(entry.get("count", 1))
+        for number in range(count):
+            found[entry["name"] if count == 1 else f"{entry['name']}-{number + 1}"] = entry
+    return found
+
+
+def revenue_vs_likes(results: Results) -> Chart:
+    """Revenue of each creator in each channel against its likes, with Spearman's rho."""
+    money = [run.summary.get("money") for run in results.runs]
+    channels = money[0]["channels"] if money[0] else []
+    if not channels:
+        raise NothingToDraw("the scenario switches no money channel on ([money] in the scenario)")
+    entries = _creator_entries(results.scenario)
+    rows = []
+    for run, summary in zip(results.runs, money, strict=True):
+        for name, creator in summary["creators"].items():
+            entry = entries.get(name, {})
+            strategy = entry.get("strategy") or {"entertainment": 1.0}
+            style = max(strategy, key=strategy.get)
+            for channel in channels:
+                if channel in creator.get("can_earn", channels):
+                    rows.append({"channel": channel, "seed": run.seed, "creator": name,
+                                 "entry": entry.get("name", name), "main_style": style,
+                                 "likes": creator["likes"],
+                                 "revenue": creator["revenue"][channel]})
+    data = pd.DataFrame(rows)
+    for channel in channels:
+        rho, low, high, n = seed_interval([summary["spearman"]["likes"][channel]
+                                           for summary in money])
+        mine = data["channel"] == channel
+        data.loc[mine, "spearman"], data.loc[mine, "spearman_ci_low"] = rho, low
+        data.loc[mine, "spearman_ci_high"], data.loc[mine, "spearman_seeds"] = high, n
+    styles = [s for s in results.vocabulary("styles") if s in set(data["main_style"])]
+    title = "Likes to money: each creator's revenue by channel against its likes"
+    with figure_style():
+        figure, axes = new_figure(0.9 + 1.9 * len(channels), len(channels), 1, sharex=True)
+        colours, markers = series_colours(styles), series_markers(styles)
+        for ax, channel in zip(axes, channels, strict=True):
+            mine = data[data["channel"] == channel]
+            for style in styles:
+                points = mine[mine["main_style"] == style]
+                if not points.empty:
+                    ax.scatter(points["likes"] + 1, points["revenue"], s=12, alpha=0.65,
+                               color=colours[style], marker=markers[style], linewidths=0)
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10))
+            ax.xaxis.set_major_formatter(FuncFormatter(_count_format))
+            ax.set_yscale("symlog", linthresh=REVENUE_LINEAR_BELOW, linscale=0.5)
+            ax.set_ylim(bottom=0)
+            ax.set_title(label(channel), loc="left")
+            ax.set_ylabel("revenue")
+            ax.legend(handles=[_rho_handle(mine, len(results.runs), "creators")],
+                      loc="upper left", handlelength=0, handletextpad=0)
+        axes[-1].set_xlabel("likes + 1 (log scale)")
+        _figure_legend(figure, [Line2D([], [], linestyle="none", marker=markers[s],
+                                       color=colours[s], label=label(s)) for s in styles],
+                       "creator's main content style")
+        set_title(figure, title)
+    seeds = results.seeds
+    pooled = (f"Creators of all {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}) are pooled; ρ is "
+              "the mean of the per-seed values (summary.json money.spearman.likes) with its 95% "
+              "t-interval." if len(seeds) > 1 else f"One run (seed {seeds[0]}).")
+    caption = ("Each point is one creator that can earn from the channel (sellers for sales); "
+               "Spearman's ρ is the rank correlation across them of likes and the channel's "
+               f"revenue. Revenue is on a log scale above {REVENUE_LINEAR_BELOW:g} and linear "
+               f"below, so that creators who earned nothing show. {pooled}")
+    return Chart("revenue_vs_likes", title, caption, data, figure)
+
+
 # --- all figures ---------------------------------------------------------------------
 
 CHARTS: tuple[Callable[[Results], Chart], ...] = (
     funnel_segments, funnel_brands, events_over_time, viral_mismatch, audience_dilution,
     views_lorenz, views_distribution, feed_mix)
 """Every figure of a run or a multi-seed folder, in report order."""
+
+MONEY_CHARTS: tuple[Callable[[Results], Chart], ...] = (revenue_vs_likes,)
+"""Figures drawn after the others when the runs have a ``money`` section (money switched on)."""
+
+
+def charts_for(results: Results) -> tuple[Callable[[Results], Chart], ...]:
+    """The figures of these results: every figure, and the money figures if money is on."""
+    return CHARTS + (MONEY_CHARTS if "money" in results.first.summary else ())
 
 
 def draw_charts(results: Results, progress: bool = False,
@@ -653,7 +742,7 @@ def draw_charts(results: Results, progress: bool = False,
 
     One figure is alive at a time, so memory stays flat however many there are.
     """
-    bar = tqdm(CHARTS, desc="figures", unit="figure", disable=None if progress else True,
+    bar = tqdm(charts_for(results), desc="figures", unit="figure", disable=None if progress else True,
                leave=False, dynamic_ncols=True)
     for function in bar:
         bar.set_postfix_str(function.__name__)

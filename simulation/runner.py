@@ -71,6 +71,8 @@ def write_run(result: RunResult, folder: Path, command: list[str] | None = None)
     write_parquet(folder / "steps.parquet", tables["segments"])
     write_parquet(folder / "feed_mix.parquet", tables["feed_mix"])
     write_parquet(folder / "reach.parquet", reach_table(model))
+    if model.money is not None:
+        write_parquet(folder / "money.parquet", model.money.step_table())
     write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
     write_json(folder / "manifest.json",
                manifest(model, result.wall_seconds, peak_memory_mb(), command))

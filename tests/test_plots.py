@@ -232,6 +232,46 @@ def test_figures_without_brands_are_skipped_with_a_reason(run_folder, tmp_path):
     assert len(written) == 2 * (len(plots.CHARTS) - 3)
 
 
+@pytest.fixture(scope="module")
+def money_results(tmp_path_factory):
+    """Two seeds of the monetization scenario at 600 viewers and 12 steps."""
+    from simulation.loading import load_scenario
+    from simulation.runner import run_seeds
+    from tests.conftest import SCENARIOS
+
+    folder = tmp_path_factory.mktemp("results") / "money-2seeds"
+    scenario = load_scenario(SCENARIOS / "monetization.toml", ["population.size=600", "steps=12"])
+    run_seeds(scenario, [1, 2], folder, progress=False)
+    return open_results(folder)
+
+
+def test_revenue_against_likes_is_each_creators_summary(money_results, tmp_path):
+    chart = plots.revenue_vs_likes(money_results)
+    assert_publishable(chart, tmp_path)
+    data = chart.data
+    for run in money_results.runs:
+        money = run.summary["money"]
+        for channel in money["channels"]:
+            rows = data[(data["seed"] == run.seed) & (data["channel"] == channel)]
+            earners = {n: c for n, c in money["creators"].items() if channel in c["can_earn"]}
+            assert set(rows["creator"]) == set(earners)
+            for row in rows.itertuples():
+                assert row.likes == earners[row.creator]["likes"]
+                assert row.revenue == earners[row.creator]["revenue"][channel]
+    for channel in money_results.first.summary["money"]["channels"]:
+        rho = seed_interval([run.summary["money"]["spearman"]["likes"][channel]
+                             for run in money_results.runs])
+        rows = data[data["channel"] == channel]
+        assert rows["spearman"].iloc[0] == pytest.approx(rho[0], nan_ok=True)
+
+
+def test_money_figures_only_when_money_is_on(money_results, run_results):
+    assert plots.charts_for(money_results)[-1] is plots.revenue_vs_likes
+    assert plots.charts_for(run_results) == plots.CHARTS
+    with pytest.raises(plots.NothingToDraw):
+        plots.revenue_vs_likes(run_results)
+
+
 def test_folders_that_are_not_results_are_refused(tmp_path, run_folder):
     with pytest.raises(ResultsError, match="no such folder"):
         open_results(tmp_path / "nope")
