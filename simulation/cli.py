@@ -317,6 +317,9 @@ examples:
                          metavar="PATH=VALUE", help="override a field of every scenario")
     effects.add_argument("--out", type=Path, default=Path("results") / "effects",
                          help="results folder (default results/effects)")
+    effects.add_argument("--only", nargs="+", metavar="SCENARIO",
+                         help="only these of the four scenarios, by name (e.g. "
+                              "audience_dilution_control)")
     effects.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -324,7 +327,7 @@ def _command_effects(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from simulation.effects import render_table, run_checks, shown, tally
+    from simulation.effects import CHECKS, render_table, run_checks, shown, tally
     from simulation.storage import result_folder
 
     if args.seeds < 1 or args.workers < 1:
@@ -335,7 +338,14 @@ def _command_effects(args: argparse.Namespace) -> int:
     if args.viewers is not None:
         overrides.append(f"population.size={args.viewers}")
     seeds = list(range(args.seed, args.seed + args.seeds))
-    rows = run_checks(seeds, overrides, workers=args.workers, progress=not args.quiet)
+    names = [check.scenario.stem for check in CHECKS]
+    unknown = sorted(set(args.only or []) - set(names))
+    if unknown:
+        raise ScenarioError(f"error: --only {' '.join(unknown)}: not an effect scenario; "
+                            f"choose among {', '.join(names)}")
+    checks = tuple(c for c in CHECKS if not args.only or c.scenario.stem in args.only)
+    rows = run_checks(seeds, overrides, workers=args.workers, checks=checks,
+                      progress=not args.quiet)
     table = tally(rows)
 
     def csv_text(records: list[dict]) -> str:

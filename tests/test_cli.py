@@ -116,7 +116,12 @@ def test_ctrl_c_leaves_no_folder_that_looks_complete(cli):
         [sys.executable, str(ROOT / "run.py"), "run", str(BASELINE), "--viewers", "3000",
          "--out", "interrupted"], cwd=cli.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
-    time.sleep(6)  # past start-up and into the steps
+    # wait until the run is under way (its partial folder exists), however loaded the machine
+    deadline = time.monotonic() + 120
+    while not list(cli.cwd.glob(".interrupted.partial-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    time.sleep(1)  # into the model's construction or steps
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
