@@ -1,5 +1,5 @@
 """Measures of the marketing levers: funnel steps, calls to action, trends, collaborations,
-familiarity and learning creators.
+hashtags, familiarity and learning creators.
 
 Computed from the model's counters after the run (P posts x E events x S segments x
 K tiers) and from the exposure bookkeeping of ``model.record``; nothing here feeds
@@ -108,18 +108,34 @@ def trend_measures(model: EngagementModel, ids: np.ndarray, totals: np.ndarray) 
     return result
 
 
-def collaboration_measures(model: EngagementModel, creator: int, ids: np.ndarray,
-                           counts: np.ndarray, target: np.ndarray) -> dict[str, Any]:
-    """A creator's posts with a partner against its own posts: counts (n, E, S, K), target (S,)."""
-    partner = model.posts.partner[ids]
+def split_measures(counts: np.ndarray, target: np.ndarray,
+                   groups: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Measures of groups of a creator's posts: counts (n, E, S, K), target segments (S,),
+    groups: name -> bool mask (n,)."""
     result = {}
-    for name, mine in (("own", partner < 0), ("with_partner", partner >= 0)):
+    for name, mine in groups.items():
         by_segment = counts[mine].sum(axis=3)  # (m, E, S)
         impressions = by_segment[:, EVENT_INDEX["impressions"]].sum(axis=0)  # (S,)
         result[name] = {**_group_measures(by_segment.sum(axis=(0, 2)), mine.sum()),
                         "target_share": _per(impressions[target].sum(), impressions.sum())}
-    partners = np.unique(partner[partner >= 0])
-    result["partners"] = [model.creators.names[p] for p in partners]
+    return result
+
+
+def collaboration_measures(model: EngagementModel, ids: np.ndarray, counts: np.ndarray,
+                           target: np.ndarray) -> dict[str, Any]:
+    """A creator's posts with a partner against its own posts: counts (n, E, S, K), target (S,)."""
+    partner = model.posts.partner[ids]
+    result = split_measures(counts, target, {"own": partner < 0, "with_partner": partner >= 0})
+    result["partners"] = [model.creators.names[p] for p in np.unique(partner[partner >= 0])]
+    return result
+
+
+def hashtag_measures(model: EngagementModel, ids: np.ndarray, counts: np.ndarray,
+                     target: np.ndarray) -> dict[str, Any]:
+    """A creator's tagged posts against its untagged ones: counts (n, E, S, K), target (S,)."""
+    hashtag = model.posts.hashtag[ids]
+    result = split_measures(counts, target, {"untagged": hashtag < 0, "tagged": hashtag >= 0})
+    result["topics"] = [model.config.topics[t] for t in np.unique(hashtag[hashtag >= 0])]
     return result
 
 
@@ -134,7 +150,9 @@ def brand_lever_measures(model: EngagementModel, creator: int, ids: np.ndarray,
         "trends": trend_measures(model, ids, totals),
     }
     if model.collaborations.active:
-        result["collaboration"] = collaboration_measures(model, creator, ids, counts, target)
+        result["collaboration"] = collaboration_measures(model, ids, counts, target)
+    if model.hashtags.active:
+        result["hashtag"] = hashtag_measures(model, ids, counts, target)
     return result
 
 

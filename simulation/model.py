@@ -28,6 +28,7 @@ from simulation.estimates import InterestEstimates, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS
 from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
 from simulation.funnel import Impressions, Reactions, react
+from simulation.hashtags import Hashtags
 from simulation.learning import StyleLearners
 from simulation.money import MoneyLedger
 from simulation.network import Follows, ShareInbox, build_social_graph
@@ -39,7 +40,7 @@ from simulation.scenario import Scenario
 from simulation.trends import Trends
 
 STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
-           "money", "collaborations", "learning")
+           "money", "collaborations", "learning", "hashtags")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
 graph, posts' attributes and who opens the app when as they were, and the
@@ -76,6 +77,8 @@ class EngagementModel(Model):
         self.schedule = PostingSchedule(config, self.creators)
         self.collaborations = Collaborations(config, self.creators)
         self._collaboration_rng = np.random.default_rng(streams["collaborations"])
+        self.hashtags = Hashtags(config, self.creators)
+        self._hashtag_rng = np.random.default_rng(streams["hashtags"])
         self.learners = StyleLearners.from_scenario(config, self.creators, streams["learning"])
         self.retargeting = Retargeting.from_scenario(config, self.creators,
                                                      self.population.size)
@@ -139,6 +142,8 @@ class EngagementModel(Model):
         if self.collaborations.active:
             columns["partner"] = self.collaborations.assign(self._collaboration_rng,
                                                             columns["creator"])
+        if self.hashtags.active:
+            columns["hashtag"] = self.hashtags.assign(self._hashtag_rng, columns["creator"])
         self.posts.add(**columns)
         return int(counts.sum())
 

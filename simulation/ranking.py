@@ -28,6 +28,7 @@ from simulation.candidates import (
 )
 from simulation.collaborations import creator_pool_entries
 from simulation.estimates import unit_rows
+from simulation.hashtags import topic_pool_entries
 from simulation.predictions import engagement_score
 from simulation.scenario import Ranking
 
@@ -341,13 +342,18 @@ class _Retrieval:
         topic = posts.primary_topic[live.ids].astype(np.int64)
         n_topics = len(model.config.topics)
         wide = live.tier >= tiers.config.trending_min_tier
+        hashtag = posts.hashtag[live.ids].astype(np.int64)
+
+        def by_topic(among: np.ndarray) -> WeightedPools:
+            # Filed under the primary topic, and a tagged post under its hashtag's topic too.
+            return WeightedPools(*topic_pool_entries(topic[among], hashtag[among],
+                                                     live.ids[among], reach[among]), n_topics)
+
         self.following = creator_pools(model, live, live.freshness * eligibility)
-        self.interest = WeightedPools(topic[~testing], live.ids[~testing], reach[~testing],
-                                      n_topics)
-        self.exploration = WeightedPools(topic[testing], live.ids[testing], reach[testing],
-                                         n_topics)
-        self.trending = WeightedPools(topic[wide], live.ids[wide], reach[wide], n_topics)
-        self.everything = WeightedPools(topic, live.ids, reach, n_topics)
+        self.interest = by_topic(~testing)
+        self.exploration = by_topic(testing)
+        self.trending = by_topic(wide)
+        self.everything = by_topic(np.ones(len(live.ids), dtype=bool))
         self.units = unit_rows(posts.topic[live.ids])  # (n_live, T)
         self.bar = tiers.affinity_bar[live.tier]  # (n_live,)
         self.gated = np.array([name in GATED_SOURCES for name in SOURCES] + [False])

@@ -219,6 +219,13 @@ class Learning(Section):
         description="Weight of the prior (the creator's mean KPI per post), in posts.")
 
 
+class Hashtag(Section):
+    """A hashtag a creator puts on some of its posts: it files them under a topic's pools too."""
+
+    topic: str = Field("comedy", description="The topic the hashtag names.")
+    share: float = Field(1.0, ge=0, le=1, description="Share of this creator's posts that carry it.")
+
+
 class Creator(Section):
     """A creator, or a group of `count` alike creators; with an `offer` it is a brand."""
 
@@ -251,6 +258,8 @@ class Creator(Section):
         None, description="Sequenced content retargeted at engaged viewers; absent: none.")
     learning: Learning | None = Field(
         None, description="A bandit that adapts its strategy to a KPI; absent: a fixed strategy.")
+    hashtag: Hashtag | None = Field(
+        None, description="A hashtag that files posts under another topic's pools; absent: none.")
 
 
 def _default_creators() -> list[Creator]:
@@ -1046,6 +1055,12 @@ def check_levers(scenario: Scenario, index: int) -> list[tuple[str, str]]:
                              "numbered (name-1, name-2, ...)"))
         elif creator.count == 1 and partner == creator.name:
             problems.append((f"{path}.collaboration.partner", "a creator cannot partner itself"))
+    if creator.hashtag is not None and creator.hashtag.topic not in scenario.topics:
+        topics = scenario.topics
+        close = get_close_matches(creator.hashtag.topic, topics, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append((f"{path}.hashtag.topic", f"unknown topic {creator.hashtag.topic!r}{hint}; "
+                                                  f"known: {', '.join(topics)}"))
     lists = []
     if creator.content_funnel is not None:
         lists.append(("content_funnel.stages", creator.content_funnel.stages))
