@@ -35,6 +35,10 @@ TREND_PHASES = (("rising", -np.inf), ("peak_to_1_half_life", 0.0),
 """Publication time relative to the trend's peak, in half-lives of its fade (lower edges)."""
 
 
+HOT_SHARE = 0.1
+"""A trend is hot while its heat is at least this share of its peak."""
+
+
 def _per(numerator: float, denominator: float, scale: float = 1.0) -> float:
     return float(numerator) / float(denominator) * scale if denominator else float("nan")
 
@@ -98,8 +102,19 @@ def trend_measures(model: EngagementModel, ids: np.ndarray, totals: np.ndarray) 
     time of publication relative to their trend's peak; ``totals`` (n, E)."""
     phase = trend_phase(model, ids)
     riding = phase >= 0
+    # Posts published while some trend was hot (at least HOT_SHARE of its peak) but not riding
+    # it: the riders' contemporaries, seen for as long as the riders were.
+    trends = model.trends
+    if len(trends):
+        heat = trends.heat(model.posts.created_hour[ids][:, None])  # (n, R)
+        hot = (heat >= HOT_SHARE * trends.peak[None, :]).any(axis=1) & (trends.peak > 0).any()
+    else:
+        hot = np.zeros(len(ids), dtype=bool)
+    contemporaries = hot & ~riding
     result = {"riding": _group_measures(totals[riding].sum(axis=0), riding.sum()),
               "not_riding": _group_measures(totals[~riding].sum(axis=0), (~riding).sum()),
+              "not_riding_while_hot": _group_measures(totals[contemporaries].sum(axis=0),
+                                                      contemporaries.sum()),
               "by_phase": {}}
     for index, (name, _) in enumerate(TREND_PHASES):
         mine = phase == index

@@ -67,3 +67,62 @@ def test_familiarity_raises_conversion_with_prior_exposures():
     on = [lift(s) for s in summaries("familiarity")]
     off = [lift(s) for s in summaries("familiarity_control")]
     nearly_always([a > b for a, b in zip(on, off, strict=True)], (on, off))
+
+
+def pooled(arm: list[dict], numerator: str, denominator: str, scale: float = 1000.0) -> float:
+    """A ratio over all seeds' counts (steadier than the mean of per-seed ratios)."""
+    return scale * sum(b[numerator] for b in arm) / sum(b[denominator] for b in arm)
+
+
+def test_posting_cadence_keeps_the_posts_and_leaves_leads_and_followers_about_equal():
+    regular, bursty = brand("cadence_regular"), brand("cadence_bursty")
+    assert [b["posts"] for b in regular] == [b["posts"] for b in bursty]
+    # Measured at full size: no difference in leads or follower growth (docs/effects_levers.md).
+    for measure in ("leads", "follower_gain"):
+        ratio = sum(b[measure] for b in bursty) / sum(b[measure] for b in regular)
+        assert 0.7 < ratio < 1 / 0.7, (measure, ratio)
+
+
+def test_trend_riding_posts_win_likes_and_early_riders_win_most():
+    arm = brand("trends")
+    riding = [b["trends"]["riding"]["likes_per_post"] for b in arm]
+    # against the brand's posts published while the trend was hot that did not ride it
+    not_riding = [b["trends"]["not_riding_while_hot"]["likes_per_post"] for b in arm]
+    nearly_always([r > n for r, n in zip(riding, not_riding, strict=True)], (riding, not_riding))
+    # Timing, over every creator's riders: published by one half-life after the peak against later.
+    early, late = [], []
+    for summary in summaries("trends"):
+        phases = summary["trend_posts"]["by_phase"]
+        before = [phases[p] for p in ("rising", "peak_to_1_half_life") if p in phases]
+        early.append(sum(p["likes"] for p in before) / sum(p["posts"] for p in before))
+        late.append(phases["1_to_3_half_lives"]["likes_per_post"])
+    nearly_always([e > late_ for e, late_ in zip(early, late, strict=True)], (early, late))
+    assert all(b["trends"]["riding"]["posts"] == 0 for b in brand("trends_control"))
+
+
+def test_a_matched_influencer_brings_more_buyers_than_an_unmatched_one():
+    matched, unmatched = brand("collaboration_matched"), brand("collaboration_unmatched")
+    share = [[b["collaboration"]["with_partner"]["target_share"] for b in arm]
+             for arm in (matched, unmatched)]
+    nearly_always([m > u for m, u in zip(*share, strict=True)], share)
+    parts = [[b["collaboration"]["with_partner"] for b in arm] for arm in (matched, unmatched)]
+    assert pooled(parts[0], "leads", "impressions") > pooled(parts[1], "leads", "impressions")
+
+
+def test_a_content_funnel_brings_more_leads_than_the_same_posts_unsequenced():
+    funnel, control = brand("content_funnel"), brand("content_funnel_control")
+    nearly_always([f["leads"] > c["leads"] for f, c in zip(funnel, control, strict=True)],
+                  [(f["leads"], c["leads"]) for f, c in zip(funnel, control, strict=True)])
+    assert all(s["sources"]["retargeting"]["impressions"] > 0 for s in summaries("content_funnel"))
+    assert all("retargeting" not in s["sources"] for s in summaries("content_funnel_control"))
+
+
+def test_a_creator_that_learns_from_likes_drifts_to_entertainment_and_loses_leads():
+    def learner(name: str) -> list[dict]:
+        return [s["learning"][BRAND] for s in summaries(name)]
+
+    likes, leads = learner("learning_likes"), learner("learning_leads")
+    drift = [[x["mean_mix"]["entertainment"] for x in arm] for arm in (likes, leads)]
+    nearly_always([a > 0.6 and a > b for a, b in zip(*drift, strict=True)], drift)
+    assert sum(x["leads"] for x in likes) < sum(x["leads"] for x in leads)
+    assert sum(x["likes"] for x in likes) > sum(x["likes"] for x in leads)
