@@ -126,3 +126,15 @@ def test_a_creator_that_learns_from_likes_drifts_to_entertainment_and_loses_lead
     nearly_always([a > 0.6 and a > b for a, b in zip(*drift, strict=True)], drift)
     assert sum(x["leads"] for x in likes) < sum(x["leads"] for x in leads)
     assert sum(x["likes"] for x in likes) > sum(x["likes"] for x in leads)
+
+
+def test_a_hashtag_widens_reach_beyond_the_target_audience():
+    tagged, untagged = ([b["hashtag"][group] for b in brand("hashtag")]
+                        for group in ("tagged", "untagged"))
+
+    def target_share(arm: list[dict]) -> float:
+        return sum(g["target_share"] * g["impressions"] for g in arm) / sum(
+            g["impressions"] for g in arm)
+
+    assert pooled(tagged, "impressions", "posts", 1) > pooled(untagged, "impressions", "posts", 1)
+    assert target_share(tagged) < target_share(untagged)
