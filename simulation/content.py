@@ -69,6 +69,8 @@ class PostStore:
             "trend_alignment": ((), np.float32, 0.0),
             "quality": ((), np.float32, 0.0),
             "trend": ((), np.int16, -1),
+            "partner": ((), np.int32, -1),  # a collaboration's partner creator, -1 for none
+            "hashtag": ((), np.int16, -1),  # topic of the post's hashtag, -1 for none
             "created_hour": ((), np.float64, 0.0),
             "duration_s": ((), np.float32, 0.0),
             # staged distribution

@@ -42,3 +42,32 @@ class Familiarity:
     def table(self, hour: float) -> np.ndarray:
         """The whole table at ``hour`` (V, C), for inspection."""
         return self._scaled / self._scale(hour)
+
+
+EXPOSURE_BUCKETS: tuple[tuple[str, int], ...] = (("0", 0), ("1", 1), ("2", 2), ("3-5", 3),
+                                                  ("6+", 6))
+"""Buckets of prior exposures (label, least count): the familiarity curve's x axis."""
+_SATURATE = 250
+
+
+class ExposureCounts:
+    """How many of a creator's posts each viewer has watched so far, undecayed (V, C) uint8.
+
+    Counts saturate at 250 (far past the last bucket). Read before a step's
+    exposures are added, a count is the number of *prior* exposures.
+    """
+
+    def __init__(self, n_viewers: int, n_creators: int):
+        self.count = np.zeros((n_viewers, n_creators), dtype=np.uint8)
+        self.edges = np.array([least for _, least in EXPOSURE_BUCKETS])
+
+    def bucket(self, viewers: np.ndarray, creators: np.ndarray) -> np.ndarray:
+        """Bucket of prior exposures of each (viewer, creator) pair (n,), index into EXPOSURE_BUCKETS."""
+        return np.searchsorted(self.edges, self.count[viewers, creators], side="right") - 1
+
+    def expose(self, viewers: np.ndarray, creators: np.ndarray) -> None:
+        """Add one exposure per (viewer, creator) pair (pairs may repeat)."""
+        flat = viewers * self.count.shape[1] + creators
+        pairs, times = np.unique(flat, return_counts=True)
+        table = self.count.reshape(-1)
+        table[pairs] = np.minimum(table[pairs].astype(np.int64) + times, _SATURATE)

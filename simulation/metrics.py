@@ -16,6 +16,7 @@ from scipy import stats
 
 from simulation.content import REACH_EVENTS
 from simulation.events import ENGAGEMENTS, EVENT_INDEX, EVENTS
+from simulation.lever_measures import brand_lever_measures, lever_measures
 from simulation.ranking import SOURCES
 
 if TYPE_CHECKING:
@@ -165,6 +166,7 @@ def brand_measures(model: EngagementModel, creator: int) -> dict[str, Any]:
         "by_style": by_style,
         "by_tier": by_tier,
         "by_reach": by_reach,
+        **brand_lever_measures(model, creator, ids, counts, target),
     }
 
 
@@ -253,6 +255,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
                       "end": int(model.follows.count.sum())},
         "brands": brands,
         **({"money": model.money.summarize(model)} if model.money is not None else {}),
+        **lever_measures(model),
     }
 
 

@@ -18,24 +18,29 @@ import numpy as np
 from mesa import DataCollector, Model
 
 from simulation.agents import Creator, Viewer
+from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
+from simulation.collaborations import Collaborations
 from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
 from simulation.creators import CreatorTable
 from simulation.distribution import StagedDistribution
 from simulation.estimates import InterestEstimates, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS
-from simulation.familiarity import Familiarity
+from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
 from simulation.funnel import Impressions, Reactions, react
+from simulation.hashtags import Hashtags
+from simulation.learning import StyleLearners
 from simulation.money import MoneyLedger
 from simulation.network import Follows, ShareInbox, build_social_graph
 from simulation.population import Population
 from simulation.predictions import PlatformRates, engagement_score
 from simulation.ranking import SOURCES, Feed, live_posts, make_policy
+from simulation.retargeting import Retargeting
 from simulation.scenario import Scenario
 from simulation.trends import Trends
 
 STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
-           "money")
+           "money", "collaborations", "learning", "hashtags")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
 graph, posts' attributes and who opens the app when as they were, and the
@@ -68,6 +73,15 @@ class EngagementModel(Model):
         # Who is on the platform.
         self.population = Population.draw(config, np.random.default_rng(streams["population"]))
         self.creators = CreatorTable.from_scenario(config)
+        # Marketing levers (all off unless the scenario's creators ask for them).
+        self.schedule = PostingSchedule(config, self.creators)
+        self.collaborations = Collaborations(config, self.creators)
+        self._collaboration_rng = np.random.default_rng(streams["collaborations"])
+        self.hashtags = Hashtags(config, self.creators)
+        self._hashtag_rng = np.random.default_rng(streams["hashtags"])
+        self.learners = StyleLearners.from_scenario(config, self.creators, streams["learning"])
+        self.retargeting = Retargeting.from_scenario(config, self.creators,
+                                                     self.population.size)
         self.styles = StyleTable.from_scenario(config)
         self.trends = Trends(config)
         self.graph = build_social_graph(config.network, self.population.size,
@@ -88,6 +102,10 @@ class EngagementModel(Model):
         self.familiarity = Familiarity(self.population.size, self.creators.size,
                                        config.funnel.familiarity_half_life_hours)
         self.history = ImpressionHistory(self.population.size)
+        # The familiarity curve: events by prior exposures to the creator (row 0: every
+        # creator, row 1: brands), (2, len(EXPOSURE_BUCKETS), E).
+        self.exposures = ExposureCounts(self.population.size, self.creators.size)
+        self.exposure_funnel = np.zeros((2, len(EXPOSURE_BUCKETS), len(EVENTS)), dtype=np.int64)
         self.inbox = ShareInbox(config.network.share_ttl_hours)
         self.platform_rates = PlatformRates()
         self.policy = make_policy(config.ranking)
@@ -115,11 +133,17 @@ class EngagementModel(Model):
     def _publish(self, hour: float) -> int:
         """Creators publish (Poisson at their posting rate); returns the number of new posts."""
         rate = self.creators.posting_rate * self.config.step_hours / 24.0
-        counts = self._content_rng.poisson(rate)
+        counts = self.schedule.counts(self._content_rng.poisson(rate), hour,
+                                      self.config.step_hours)
         if counts.sum() == 0:
             return 0
         columns = draw_posts(self._content_rng, self.creators, self.styles, self.trends, counts,
                              np.full(self.creators.size, hour))
+        if self.collaborations.active:
+            columns["partner"] = self.collaborations.assign(self._collaboration_rng,
+                                                            columns["creator"])
+        if self.hashtags.active:
+            columns["hashtag"] = self.hashtags.assign(self._hashtag_rng, columns["creator"])
         self.posts.add(**columns)
         return int(counts.sum())
 
@@ -135,6 +159,8 @@ class EngagementModel(Model):
     def step(self) -> None:
         """Advance the platform by one step (``step_hours`` hours)."""
         self.hour = (self.steps - 1) * self.config.step_hours
+        if self.learners is not None:
+            self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
         viewers, feed_length = self.population.open_sessions(
             self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
@@ -231,6 +257,9 @@ class EngagementModel(Model):
         # What viewers learned, and what the platform learned about them.
         self.history.mark(imp.viewer, imp.post)
         viewed = events["views"]
+        self._record_exposures(imp, events)
+        if self.retargeting is not None:
+            self.retargeting.record(imp.viewer, imp.creator, posts.style[imp.post], events)
         self.familiarity.expose(imp.viewer[viewed], imp.creator[viewed], self.hour)
         followed = events["follows"]
         self.follows.add(imp.viewer[followed], imp.creator[followed])
@@ -252,6 +281,17 @@ class EngagementModel(Model):
         scores = engagement_score(posts, live.ids, ranking.weights, self.platform_rates,
                                   ranking.prior_strength)
         self.distribution.evaluate(posts, live.ids, scores, self.hour)
+
+    def _record_exposures(self, imp: Impressions, events: dict[str, np.ndarray]) -> None:
+        """Count events by the viewer's prior exposures to the creator, then add this step's."""
+        bucket = self.exposures.bucket(imp.viewer, imp.creator)
+        n_buckets = len(EXPOSURE_BUCKETS)
+        for row, among in enumerate((slice(None), imp.is_brand)):
+            for index, name in enumerate(EVENTS):
+                self.exposure_funnel[row, :, index] += np.bincount(
+                    bucket[among][events[name][among]], minlength=n_buckets)
+        viewed = events["views"]
+        self.exposures.expose(imp.viewer[viewed], imp.creator[viewed])
 
     def _record_reach(self, imp: Impressions, events: dict[str, np.ndarray], first: int) -> None:
         """Count impressions, likes and leads by the post's cumulative reach when they happened."""

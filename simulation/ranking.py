@@ -26,7 +26,9 @@ from simulation.candidates import (
     drop_duplicates,
     rank_within_groups,
 )
+from simulation.collaborations import creator_pool_entries
 from simulation.estimates import unit_rows
+from simulation.hashtags import topic_pool_entries
 from simulation.predictions import engagement_score
 from simulation.scenario import Ranking
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from simulation.model import EngagementModel
 
 SOURCES: tuple[str, ...] = ("following", "interest", "exploration", "trending", "shared",
-                            "backfill", "random", "popular")
+                            "backfill", "random", "popular", "retargeting")
 """Where a feed slot's post came from; index into this tuple in ``Feed.source``."""
 SOURCE_INDEX = {name: index for index, name in enumerate(SOURCES)}
 GATED_SOURCES = ("interest", "exploration", "trending")
@@ -157,8 +159,10 @@ def exclude_seen(model: EngagementModel, viewers: np.ndarray, candidates: np.nda
 
 
 def creator_pools(model: EngagementModel, live: LivePosts, weights: np.ndarray) -> WeightedPools:
-    """Live posts grouped by creator."""
-    return WeightedPools(model.posts.creator[live.ids], live.ids, weights, model.creators.size)
+    """Live posts grouped by creator (a collaboration post also under its partner)."""
+    keys, ids, weights = creator_pool_entries(model.posts.creator[live.ids],
+                                              model.posts.partner[live.ids], live.ids, weights)
+    return WeightedPools(keys, ids, weights, model.creators.size)
 
 
 def draw_following(model: EngagementModel, viewers: np.ndarray, pools: WeightedPools,
@@ -221,6 +225,9 @@ class ForYouPolicy:
         predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
                                      config.prior_strength) * live.freshness
         scores = predicted[local] * np.maximum(affinity, 0.0) ** config.affinity_exponent
+        if model.retargeting is not None:
+            scores = scores * model.retargeting.score_multiplier(
+                posts.creator[live.ids][local], source == SOURCE_INDEX["retargeting"])
         scores = self._penalise_repeated_authors(posts.creator[live.ids][local], scores,
                                                  candidates >= 0)
         keys = gumbel_keys(scores, config.temperature, rng)
@@ -335,13 +342,18 @@ class _Retrieval:
         topic = posts.primary_topic[live.ids].astype(np.int64)
         n_topics = len(model.config.topics)
         wide = live.tier >= tiers.config.trending_min_tier
+        hashtag = posts.hashtag[live.ids].astype(np.int64)
+
+        def by_topic(among: np.ndarray) -> WeightedPools:
+            # Filed under the primary topic, and a tagged post under its hashtag's topic too.
+            return WeightedPools(*topic_pool_entries(topic[among], hashtag[among],
+                                                     live.ids[among], reach[among]), n_topics)
+
         self.following = creator_pools(model, live, live.freshness * eligibility)
-        self.interest = WeightedPools(topic[~testing], live.ids[~testing], reach[~testing],
-                                      n_topics)
-        self.exploration = WeightedPools(topic[testing], live.ids[testing], reach[testing],
-                                         n_topics)
-        self.trending = WeightedPools(topic[wide], live.ids[wide], reach[wide], n_topics)
-        self.everything = WeightedPools(topic, live.ids, reach, n_topics)
+        self.interest = by_topic(~testing)
+        self.exploration = by_topic(testing)
+        self.trending = by_topic(wide)
+        self.everything = by_topic(np.ones(len(live.ids), dtype=bool))
         self.units = unit_rows(posts.topic[live.ids])  # (n_live, T)
         self.bar = tiers.affinity_bar[live.tier]  # (n_live,)
         self.gated = np.array([name in GATED_SOURCES for name in SOURCES] + [False])
@@ -375,6 +387,11 @@ class _Retrieval:
             add("following", draw_following(model, viewers, self.following, quotas.following, rng))
         if kind == "first" and quotas.shared:
             add("shared", model.inbox.take(viewers, model.active, quotas.shared, model.hour))
+        if kind == "first" and model.retargeting is not None:
+            live = self.live
+            add("retargeting", model.retargeting.draw(
+                viewers, live.ids, model.posts.creator[live.ids].astype(np.int64),
+                model.posts.style[live.ids].astype(np.int64), live.freshness, rng))
         if kind != "backfill":
             for name, quota, pools in (("interest", quotas.interest, self.interest),
                                        ("exploration", quotas.exploration, self.exploration),

@@ -160,6 +160,72 @@ class Offer(Section):
     )
 
 
+class Schedule(Section):
+    """When a creator publishes: Poisson at its rate, evenly spaced, or in bursts (same rate)."""
+
+    kind: Literal["poisson", "regular", "bursty"] = Field(
+        "poisson", description="poisson (random times), regular (evenly spaced) or bursty "
+                               "(every burst_every_hours, all the posts of the period at once).")
+    burst_every_hours: float = Field(
+        24.0, gt=0, le=10_000, description="bursty: hours between two bursts.")
+    offset_hours: float = Field(
+        0.0, ge=0, le=10_000, description="regular and bursty: hour of the first post or burst "
+                                          "after hour 0 (modulo the spacing).")
+
+
+class Collaboration(Section):
+    """Posts published with another creator (an influencer): they reach its followers too."""
+
+    partner: str = Field("creator", description="The partner, by its name in the outputs "
+                                                "(entries with count > 1 are numbered: comic-3).")
+    share: float = Field(0.5, ge=0, le=1,
+                         description="Share of this creator's posts published with the partner.")
+
+
+class ContentFunnel(Section):
+    """A sequenced strategy: each stage is retargeted at viewers who engaged with the one before."""
+
+    stages: list[str] = Field(
+        default_factory=lambda: ["entertainment", "educational", "promotional"], min_length=2,
+        description="Styles in funnel order: top of the funnel first.")
+    engaged_by: Literal["views", "completions", "likes", "profile_visits"] = Field(
+        "completions", description="The reaction to a stage's post that qualifies a viewer "
+                                   "for the next stage.")
+    quota: int = Field(4, ge=1, le=100,
+                       description="Retargeted candidates per qualified viewer and step.")
+    boost: float = Field(
+        1.0, ge=0, le=100,
+        description="Score multiplier of a retargeted candidate (1: it competes as any other).")
+
+
+class Learning(Section):
+    """A creator that adapts its content mix with a bandit over styles, maximising one KPI."""
+
+    kpi: Literal["likes", "follows", "leads", "views", "shares"] = Field(
+        "likes", description="What the creator maximises: that event per post.")
+    method: Literal["thompson", "epsilon_greedy"] = Field(
+        "thompson", description="thompson (probability matching on a Gamma-Poisson posterior) "
+                                "or epsilon_greedy.")
+    epsilon: float = Field(0.1, ge=0, le=1,
+                           description="epsilon_greedy: share of posts in a uniformly drawn style.")
+    styles: list[str] = Field(
+        default_factory=list,
+        description="Styles it can choose between (empty: every style of the scenario).")
+    feedback_hours: float = Field(
+        24.0, ge=0, le=10_000,
+        description="A post counts as evidence once it is this old (its KPI has come in).")
+    prior_posts: float = Field(
+        1.0, gt=0, le=1_000,
+        description="Weight of the prior (the creator's mean KPI per post), in posts.")
+
+
+class Hashtag(Section):
+    """A hashtag a creator puts on some of its posts: it files them under a topic's pools too."""
+
+    topic: str = Field("comedy", description="The topic the hashtag names.")
+    share: float = Field(1.0, ge=0, le=1, description="Share of this creator's posts that carry it.")
+
+
 class Creator(Section):
     """A creator, or a group of `count` alike creators; with an `offer` it is a brand."""
 
@@ -184,6 +250,16 @@ class Creator(Section):
         description="Production quality of each post, 0..1.",
     )
     offer: Offer | None = Field(None, description="The brand's offer; absent for plain creators.")
+    schedule: Schedule = Field(default_factory=Schedule,
+                               description="When it publishes (posting cadence).")
+    collaboration: Collaboration | None = Field(
+        None, description="Posts published with an influencer; absent: none.")
+    content_funnel: ContentFunnel | None = Field(
+        None, description="Sequenced content retargeted at engaged viewers; absent: none.")
+    learning: Learning | None = Field(
+        None, description="A bandit that adapts its strategy to a KPI; absent: a fixed strategy.")
+    hashtag: Hashtag | None = Field(
+        None, description="A hashtag that files posts under another topic's pools; absent: none.")
 
 
 def _default_creators() -> list[Creator]:
@@ -885,6 +961,7 @@ def check_references(scenario: Scenario) -> list[tuple[str, str]]:
         if not creator.strategy:
             problems.append((f"{path}.strategy", "a strategy needs at least one style"))
         check_weights(f"{path}.strategy", creator.strategy, style_names, "style")
+        problems += check_levers(scenario, index)
         if creator.offer is not None:
             for key, value in creator.offer.relevance.items():
                 if key not in segment_names:
@@ -959,4 +1036,43 @@ def check_money(scenario: Scenario) -> list[tuple[str, str]]:
                 problems.append((f"{where}.upper", f"must be above lower ({band.lower:g})"))
             if band.high < band.low:
                 problems.append((f"{where}.high", f"must be at least low ({band.low:g})"))
+    return problems
+
+
+def check_levers(scenario: Scenario, index: int) -> list[tuple[str, str]]:
+    """A creator's collaboration names a creator; its funnel's and learner's styles exist."""
+    problems: list[tuple[str, str]] = []
+    creator, path = scenario.creators[index], f"creators[{index}]"
+    styles = list(scenario.styles)
+    if creator.collaboration is not None:
+        names = creator_names(scenario)
+        partner = creator.collaboration.partner
+        if partner not in names:
+            close = get_close_matches(partner, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append((f"{path}.collaboration.partner",
+                             f"unknown creator {partner!r}{hint}; creators with count > 1 are "
+                             "numbered (name-1, name-2, ...)"))
+        elif creator.count == 1 and partner == creator.name:
+            problems.append((f"{path}.collaboration.partner", "a creator cannot partner itself"))
+    if creator.hashtag is not None and creator.hashtag.topic not in scenario.topics:
+        topics = scenario.topics
+        close = get_close_matches(creator.hashtag.topic, topics, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        problems.append((f"{path}.hashtag.topic", f"unknown topic {creator.hashtag.topic!r}{hint}; "
+                                                  f"known: {', '.join(topics)}"))
+    lists = []
+    if creator.content_funnel is not None:
+        lists.append(("content_funnel.stages", creator.content_funnel.stages))
+    if creator.learning is not None:
+        lists.append(("learning.styles", creator.learning.styles))
+    for field, names in lists:
+        for number, style in enumerate(names):
+            if style not in styles:
+                close = get_close_matches(style, styles, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append((f"{path}.{field}[{number}]",
+                                 f"unknown style {style!r}{hint}; known: {', '.join(styles)}"))
+        if len(set(names)) != len(names):
+            problems.append((f"{path}.{field}", "styles must not repeat"))
     return problems

@@ -22,3 +22,17 @@ def test_rescaling_keeps_values():
     # 2^-45 left of the first exposure, plus 1 for the new one.
     assert np.isclose(familiarity.read(np.array([0]), np.array([0]), 45.0)[0], 1.0, rtol=1e-5)
     assert np.isclose(familiarity.read(np.array([0]), np.array([0]), 46.0)[0], 0.5, rtol=1e-5)
+
+
+def test_exposure_counts_bucket_prior_views_and_saturate():
+    from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts
+
+    counts = ExposureCounts(3, 2)
+    labels = [label for label, _ in EXPOSURE_BUCKETS]
+    seen = []
+    for _ in range(7):
+        seen.append(labels[int(counts.bucket(np.array([0]), np.array([1]))[0])])
+        counts.expose(np.array([0, 2]), np.array([1, 0]))
+    assert seen == ["0", "1", "2", "3-5", "3-5", "3-5", "6+"]
+    counts.expose(np.array([1] * 300), np.array([0] * 300))  # repeats within one call add up
+    assert counts.count[1, 0] == 250 and counts.count[0, 0] == 0
