@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.acceleration import compiled, kernel
+
 _RESCALE_AT = 2.0**40
 
 
@@ -36,6 +38,10 @@ class Familiarity:
             self._scaled /= scale
             self._origin_hour = hour
             scale = 1.0
+        if compiled():
+            _add_exposures(self._scaled, viewers.astype(np.int64), creators.astype(np.int64),
+                           np.float32(scale))
+            return
         flat = self._scaled.reshape(-1)
         np.add.at(flat, viewers * self._scaled.shape[1] + creators, np.float32(scale))
 
@@ -67,7 +73,24 @@ class ExposureCounts:
 
     def expose(self, viewers: np.ndarray, creators: np.ndarray) -> None:
         """Add one exposure per (viewer, creator) pair (pairs may repeat)."""
+        if compiled():
+            _count_exposures(self.count, viewers.astype(np.int64), creators.astype(np.int64),
+                             _SATURATE)
+            return
         flat = viewers * self.count.shape[1] + creators
         pairs, times = np.unique(flat, return_counts=True)
         table = self.count.reshape(-1)
         table[pairs] = np.minimum(table[pairs].astype(np.int64) + times, _SATURATE)
+
+
+@kernel()
+def _add_exposures(scaled, viewers, creators, scale):  # pragma: no cover
+    for i in range(len(viewers)):  # in order, as numpy's add.at: the same float32 sums
+        scaled[viewers[i], creators[i]] += scale
+
+
+@kernel()
+def _count_exposures(count, viewers, creators, saturate):  # pragma: no cover
+    for i in range(len(viewers)):
+        if count[viewers[i], creators[i]] < saturate:
+            count[viewers[i], creators[i]] += 1

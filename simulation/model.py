@@ -17,15 +17,15 @@ from __future__ import annotations
 import numpy as np
 from mesa import DataCollector, Model
 
-from simulation.agents import Creator, Viewer
+from simulation.agents import Creator, ViewerAgents
 from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
 from simulation.collaborations import Collaborations
 from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
 from simulation.creators import CreatorTable
 from simulation.distribution import StagedDistribution
-from simulation.estimates import InterestEstimates, unit_rows
-from simulation.events import EVENT_INDEX, EVENTS
+from simulation.estimates import InterestEstimates, paired_cosine, unit_rows
+from simulation.events import EVENT_INDEX, EVENTS, event_bits, tally
 from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
 from simulation.funnel import Impressions, Reactions, react
 from simulation.hashtags import Hashtags
@@ -47,6 +47,9 @@ graph, posts' attributes and who opens the app when as they were, and the
 funnel's draws start from the same state every step (common random numbers).
 ``dynamics`` is the Mesa model's own generator (``model.rng``): the ranking's draws.
 New streams go at the end, so that the streams before them keep their seeds."""
+
+
+_REACH_COLUMNS = [EVENT_INDEX[name] for name in REACH_EVENTS]
 
 
 class EngagementModel(Model):
@@ -118,7 +121,9 @@ class EngagementModel(Model):
                       if config.money.active else None)
 
         # Mesa agents: views onto the arrays above.
-        self.viewer_agents = [Viewer(self, i) for i in range(self.population.size)]
+        self.viewer_agents = ViewerAgents(
+            self, self.population.size,
+            eager=self.population.size <= config.population.eager_agents_up_to)
         self.creator_agents = [Creator(self, c) for c in range(self.creators.size)]
 
         self.datacollector = DataCollector(tables={
@@ -189,7 +194,8 @@ class EngagementModel(Model):
         trend = posts.trend[post]
         heat = self.trends.heat(self.hour) if len(self.trends) else np.zeros(1)
         trend_heat = np.where(trend >= 0, heat[np.maximum(trend, 0)], 0.0) * posts.trend_alignment[post]
-        topic_units = unit_rows(posts.topic[post])
+        first = int(post.min(initial=0))
+        topic_units = unit_rows(posts.topic[first:])  # the same per row as on each impression
         return Impressions(
             viewer=viewer,
             post=post,
@@ -198,7 +204,7 @@ class EngagementModel(Model):
             source=feed.source[rows, slots],
             creator=creator,
             segment=segment,
-            interest_match=np.einsum("nt,nt->n", self.interest_units[viewer], topic_units),
+            interest_match=paired_cosine(self.interest_units, viewer, topic_units, post - first),
             intent=population.intent[viewer],
             log_propensity=population.log_propensity[viewer],
             susceptibility=population.susceptibility[viewer],
@@ -229,35 +235,30 @@ class EngagementModel(Model):
         pairs = imp.viewer[follows] * self.creators.size + imp.creator[follows]
         first = np.unique(pairs, return_index=True)[1]
         events["follows"][np.delete(follows, first)] = False
+        bits = event_bits(events)
         if len(imp):
             first = int(imp.post.min())
-            self._record_reach(imp, events, first)
+            self._record_reach(imp, bits, first)
             span = posts.size - first
-            cell = ((imp.post - first) * n_segments + imp.segment) * n_tiers + imp.tier
-            block = posts.counts[first:]
-            for index, name in enumerate(EVENTS):
-                happened = events[name]
-                block[:, index] += np.bincount(cell[happened], minlength=span * n_segments * n_tiers
-                                               ).reshape(span, n_segments, n_tiers)
             local = imp.post - first
+            cell = (local * n_segments + imp.segment) * n_tiers + imp.tier
+            posts.counts[first:] += np.moveaxis(
+                tally(cell, bits, span * n_segments * n_tiers).reshape(
+                    span, n_segments, n_tiers, len(EVENTS)), 3, 1)
             posts.watch_fraction_sum[first:] += np.bincount(local, weights=reactions.watch_fraction,
                                                             minlength=span)
             posts.revenue[first:] += np.bincount(local, weights=reactions.revenue, minlength=span)
             posts.tier_impressions[first:] += np.bincount(local, minlength=span)
 
-        width = self.slot_counts.shape[1]
-        for index, name in enumerate(EVENTS):
-            happened = events[name]
-            self.slot_counts[index] += np.bincount(imp.slot[happened], minlength=width)[:width]
-            self.source_counts[index] += np.bincount(imp.source[happened].astype(np.int64),
-                                                     minlength=len(SOURCES))
-        step_totals = np.array([events[name].sum() for name in EVENTS], dtype=np.float64)
+        self.slot_counts += tally(imp.slot, bits, self.slot_counts.shape[1]).T
+        self.source_counts += tally(imp.source, bits, len(SOURCES)).T
+        step_totals = tally(np.zeros(len(imp), dtype=np.int64), bits, 1)[0].astype(np.float64)
         self.platform_rates.record(step_totals, float(reactions.watch_fraction.sum()))
 
         # What viewers learned, and what the platform learned about them.
         self.history.mark(imp.viewer, imp.post)
         viewed = events["views"]
-        self._record_exposures(imp, events)
+        self._record_exposures(imp, bits, events)
         if self.retargeting is not None:
             self.retargeting.record(imp.viewer, imp.creator, posts.style[imp.post], events)
         self.familiarity.expose(imp.viewer[viewed], imp.creator[viewed], self.hour)
@@ -282,33 +283,31 @@ class EngagementModel(Model):
                                   ranking.prior_strength)
         self.distribution.evaluate(posts, live.ids, scores, self.hour)
 
-    def _record_exposures(self, imp: Impressions, events: dict[str, np.ndarray]) -> None:
+    def _record_exposures(self, imp: Impressions, bits: np.ndarray,
+                          events: dict[str, np.ndarray]) -> None:
         """Count events by the viewer's prior exposures to the creator, then add this step's."""
         bucket = self.exposures.bucket(imp.viewer, imp.creator)
         n_buckets = len(EXPOSURE_BUCKETS)
-        for row, among in enumerate((slice(None), imp.is_brand)):
-            for index, name in enumerate(EVENTS):
-                self.exposure_funnel[row, :, index] += np.bincount(
-                    bucket[among][events[name][among]], minlength=n_buckets)
+        self.exposure_funnel[0] += tally(bucket, bits, n_buckets)
+        self.exposure_funnel[1] += tally(bucket[imp.is_brand], bits[imp.is_brand], n_buckets)
         viewed = events["views"]
         self.exposures.expose(imp.viewer[viewed], imp.creator[viewed])
 
-    def _record_reach(self, imp: Impressions, events: dict[str, np.ndarray], first: int) -> None:
+    def _record_reach(self, imp: Impressions, bits: np.ndarray, first: int) -> None:
         """Count impressions, likes and leads by the post's cumulative reach when they happened."""
         posts = self.posts
         rank = rank_within_groups(imp.post)
         # Called before this step's counters are added: reach so far, plus rank within the step.
-        reach = posts.counts[imp.post, EVENT_INDEX["impressions"]].sum(axis=(1, 2)) + rank
+        reach_so_far = posts.counts[first:, EVENT_INDEX["impressions"]].sum(axis=(1, 2))
+        reach = reach_so_far[imp.post - first] + rank
         edges = np.asarray(self.config.metrics.reach_bins)
         reach_bin = np.searchsorted(edges, reach, side="right") - 1
         n_bins, n_segments = posts.n_reach_bins, posts.n_segments
         span = posts.size - first
         cell = ((imp.post - first) * n_bins + reach_bin) * n_segments + imp.segment
-        block = posts.reach_counts[first:]
-        for index, name in enumerate(REACH_EVENTS):
-            happened = events[name]
-            block[:, index] += np.bincount(cell[happened], minlength=span * n_bins * n_segments
-                                           ).reshape(span, n_bins, n_segments)
+        counted = tally(cell, bits, span * n_bins * n_segments)[:, _REACH_COLUMNS]
+        posts.reach_counts[first:] += np.moveaxis(
+            counted.reshape(span, n_bins, n_segments, len(REACH_EVENTS)), 3, 1)
 
     # --- 5. data collection ---------------------------------------------------------
 
@@ -316,10 +315,10 @@ class EngagementModel(Model):
         """Record this step's events per segment, and the feed's mix of styles, tiers and sources."""
         names = self.population.segment_names
         n_segments = len(names)
+        bits = event_bits(reactions.events)
         active = np.bincount(self.population.segment[self.active].astype(np.int64),
                              minlength=n_segments)
-        per_segment = {name: np.bincount(imp.segment[reactions.events[name]],
-                                         minlength=n_segments) for name in EVENTS}
+        per_segment = tally(imp.segment, bits, n_segments)
         revenue = np.bincount(imp.segment, weights=reactions.revenue, minlength=n_segments)
         watch = np.bincount(imp.segment, weights=reactions.watch_fraction * imp.duration_s,
                             minlength=n_segments)
@@ -327,21 +326,19 @@ class EngagementModel(Model):
             row = {"step": self.steps, "hour": self.hour, "segment": segment,
                    "active_viewers": int(active[s]), "revenue": float(revenue[s]),
                    "watch_seconds": float(watch[s])}
-            row.update({name: int(per_segment[name][s]) for name in EVENTS})
+            row.update({name: int(per_segment[s, e]) for e, name in enumerate(EVENTS)})
             self.datacollector.add_table_row("segments", row)
 
-        likes, leads = reactions.events["likes"], reactions.events["leads"]
         dimensions = {
             "style": (self.posts.style[imp.post].astype(np.int64), self.styles.names),
             "tier": (imp.tier, [str(k) for k in range(self.distribution.n_tiers)]),
             "source": (imp.source.astype(np.int64), list(SOURCES)),
         }
+        impressions, likes, leads = (EVENT_INDEX[e] for e in ("impressions", "likes", "leads"))
         for dimension, (values, labels) in dimensions.items():
-            counts = np.bincount(values, minlength=len(labels))
-            like_counts = np.bincount(values[likes], minlength=len(labels))
-            lead_counts = np.bincount(values[leads], minlength=len(labels))
+            counts = tally(values, bits, len(labels))
             for index, label in enumerate(labels):
                 self.datacollector.add_table_row("feed_mix", {
                     "step": self.steps, "hour": self.hour, "dimension": dimension,
-                    "value": label, "impressions": int(counts[index]),
-                    "likes": int(like_counts[index]), "leads": int(lead_counts[index])})
+                    "value": label, "impressions": int(counts[index, impressions]),
+                    "likes": int(counts[index, likes]), "leads": int(counts[index, leads])})

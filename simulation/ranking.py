@@ -19,10 +19,14 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from simulation.acceleration import compiled, kernel, prange
 from simulation.candidates import (
     NO_POST,
     WeightedPools,
+    admit,
+    compact_rows,
     draw_categories,
+    draw_followed,
     drop_duplicates,
     rank_within_groups,
 )
@@ -95,16 +99,24 @@ def live_posts(model: EngagementModel) -> LivePosts:
 
 
 def select_feed(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
-                feed_length: np.ndarray, viewers: np.ndarray) -> Feed:
+                feed_length: np.ndarray, viewers: np.ndarray, width: int | None = None) -> Feed:
     """Take each row's ``feed_length`` highest keys, in decreasing order; -inf keys are never shown.
 
-    ``candidates``, ``keys``, ``source``: (A, Q). Returns a Feed of width max(feed_length).
+    ``candidates``, ``keys``, ``source``: (A, Q). Returns a Feed of ``width`` columns
+    (default min(max(feed_length), Q)); slots past a feed's end hold -1.
     """
     n_rows, n_candidates = candidates.shape
-    width = int(min(feed_length.max(initial=0), n_candidates))
-    if width == 0:
-        empty = np.full((n_rows, 0), NO_POST, dtype=np.int64)
-        return Feed(viewers, empty, empty.astype(np.int8))
+    if width is None:
+        width = int(min(feed_length.max(initial=0), n_candidates))
+    if width == 0 or n_rows == 0:
+        empty = np.full((n_rows, width), NO_POST, dtype=np.int64)
+        return Feed(viewers, empty, empty.astype(np.int8), empty.copy())
+    if compiled():
+        posts, chosen_source, chosen = _select_top_keys(
+            np.ascontiguousarray(candidates, dtype=np.int64),
+            np.ascontiguousarray(keys, dtype=np.float64),
+            np.ascontiguousarray(source, dtype=np.int8), feed_length.astype(np.int64), width)
+        return Feed(viewers, posts, chosen_source, chosen)
     keys = np.where(candidates >= 0, keys, -np.inf)
     if width < n_candidates:
         top = np.argpartition(-keys, width - 1, axis=1)[:, :width]
@@ -117,38 +129,184 @@ def select_feed(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
         np.take_along_axis(keys, chosen, axis=1))
     return Feed(viewers, np.where(shown, posts, NO_POST),
                 np.where(shown, np.take_along_axis(source, chosen, axis=1), -1).astype(np.int8),
-                chosen)
+                np.where(shown, chosen, -1))
+
+
+@kernel(parallel=True)
+def _select_top_keys(candidates, keys, source, feed_length, width):  # pragma: no cover
+    n_rows = candidates.shape[0]
+    posts = np.full((n_rows, width), NO_POST, dtype=np.int64)
+    chosen_source = np.full((n_rows, width), -1, dtype=np.int8)
+    chosen = np.full((n_rows, width), -1, dtype=np.int64)
+    for row in prange(n_rows):
+        _select_row(row, candidates, keys, source, feed_length, posts, chosen_source, chosen)
+    return posts, chosen_source, chosen
+
+
+@kernel()
+def _select_row(row, candidates, keys, source, feed_length, posts, chosen_source,
+                chosen):  # pragma: no cover
+    # The row's best keys, best first, by insertion into a short sorted list.
+    width = posts.shape[1]
+    shown = min(width, feed_length[row])
+    for slot in range(width):
+        posts[row, slot], chosen_source[row, slot], chosen[row, slot] = NO_POST, -1, -1
+    n_best = 0
+    for j in range(candidates.shape[1]):
+        key = keys[row, j]
+        if candidates[row, j] < 0 or not key > -np.inf or shown <= 0:
+            continue
+        if n_best == shown and not key > keys[row, chosen[row, n_best - 1]]:
+            continue
+        at = n_best if n_best < shown else shown - 1
+        while at > 0 and key > keys[row, chosen[row, at - 1]]:
+            if at < shown:
+                chosen[row, at] = chosen[row, at - 1]
+            at -= 1
+        chosen[row, at] = j
+        if n_best < shown:
+            n_best += 1
+    for slot in range(n_best):
+        posts[row, slot] = candidates[row, chosen[row, slot]]
+        chosen_source[row, slot] = source[row, chosen[row, slot]]
+
+
+def over_allowance(local: np.ndarray, allowance: np.ndarray,
+                   tiebreak: np.ndarray) -> np.ndarray:
+    """Which impressions (n,) exceed their post's allowance (n_live,) this step, bool (n,).
+
+    Impressions of a post are ranked by ``tiebreak`` (n,) uniforms: the first
+    ``allowance`` are kept. Only posts with more impressions than allowance need
+    ranking, which keeps this cheap when budgets are large.
+    """
+    contested = np.bincount(local, minlength=len(allowance)) > allowance
+    among = np.flatnonzero(contested[local])
+    over = np.zeros(len(local), dtype=bool)
+    if len(among):
+        rank = rank_within_groups(local[among], tiebreak[among])
+        over[among] = rank >= allowance[local[among]]
+    return over
 
 
 def select_within_allowance(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
                             feed_length: np.ndarray, viewers: np.ndarray,
-                            allowance: np.ndarray, live: LivePosts,
-                            rng: np.random.Generator, rounds: int = 2) -> Feed:
+                            allowance: np.ndarray, live: LivePosts, priority: np.ndarray,
+                            rounds: int = 2) -> Feed:
     """Like :func:`select_feed`, but no post is shown more often than its allowance this step.
 
     ``allowance`` (n_live,) is what is left of each live post's tier budget (inf: no
-    limit). Impressions beyond it are withdrawn at random and the feeds refilled
-    with the next candidates; after ``rounds`` refills any excess is dropped.
+    limit). When a post is in more feeds than that, its impressions with the lowest
+    ``priority`` (A, Q) (uniforms drawn once per candidate: a random order) keep
+    it, the others are withdrawn and those feeds refilled with their next
+    candidates; after ``rounds`` refills any excess is dropped. Only the feeds
+    that lost a post are selected again.
     """
+    width = int(min(feed_length.max(initial=0), candidates.shape[1]))
+    if compiled() and width > 0:
+        posts, chosen_source, chosen = _select_within_allowance(
+            np.ascontiguousarray(candidates, dtype=np.int64), keys.astype(np.float64),
+            np.ascontiguousarray(source, dtype=np.int8), priority.astype(np.float64),
+            feed_length.astype(np.int64), allowance.astype(np.float64), live.first, rounds,
+            width)
+        return Feed(viewers, posts, chosen_source, chosen)
     keys = keys.copy()
+    feed = select_feed(candidates, keys, source, feed_length, viewers)
     for attempt in range(rounds + 1):
-        feed = select_feed(candidates, keys, source, feed_length, viewers)
         rows, slots = np.nonzero(feed.posts >= 0)
         local = feed.posts[rows, slots] - live.first
-        rank = rank_within_groups(local, rng.random(len(local)))
-        over = rank >= allowance[local]
+        over = over_allowance(local, allowance, priority[rows, feed.column[rows, slots]])
         if not over.any():
             return feed
         if attempt < rounds:
             keys[rows[over], feed.column[rows[over], slots[over]]] = -np.inf
-    # Still over after the refills: drop the excess and close the gaps.
-    posts = feed.posts.copy()
-    posts[rows[over], slots[over]] = NO_POST
-    order = np.argsort(posts < 0, axis=1, kind="stable")
-    return Feed(viewers, np.take_along_axis(posts, order, axis=1),
-                np.take_along_axis(np.where(posts >= 0, feed.source, -1), order, axis=1
-                                   ).astype(np.int8),
-                np.take_along_axis(feed.column, order, axis=1))
+            changed = np.unique(rows[over])
+            refill = select_feed(candidates[changed], keys[changed], source[changed],
+                                 feed_length[changed], viewers[changed], width)
+            feed.posts[changed], feed.source[changed] = refill.posts, refill.source
+            feed.column[changed] = refill.column
+    # Still over after the refills: drop the excess and close the gaps (feeds hold their
+    # posts first, so only the feeds that lose one need reordering).
+    feed.posts[rows[over], slots[over]] = NO_POST
+    changed = np.unique(rows[over])
+    order = np.argsort(feed.posts[changed] < 0, axis=1, kind="stable")
+    kept = np.take_along_axis(feed.posts[changed], order, axis=1) >= 0
+    for values, fill in ((feed.posts, NO_POST), (feed.source, -1), (feed.column, -1)):
+        values[changed] = np.where(kept, np.take_along_axis(values[changed], order, axis=1), fill)
+    return feed
+
+
+@kernel()
+def _select_within_allowance(candidates, keys, source, priority, feed_length, allowance, first,
+                             rounds, width):  # pragma: no cover
+    n_rows, n_live = candidates.shape[0], len(allowance)
+    posts, chosen_source, chosen = _select_top_keys(candidates, keys, source, feed_length, width)
+    changed = np.zeros(n_rows, dtype=np.bool_)
+    for attempt in range(rounds + 1):
+        # Shown impressions per post; a post shown more often than its allowance is contested.
+        counts = np.zeros(n_live, dtype=np.int64)
+        for row in range(n_rows):
+            for slot in range(width):
+                if posts[row, slot] >= 0:
+                    counts[posts[row, slot] - first] += 1
+        start = np.zeros(n_live + 1, dtype=np.int64)
+        for local in range(n_live):
+            start[local + 1] = start[local] + (counts[local] if counts[local] > allowance[local]
+                                               else 0)
+        if start[n_live] == 0:
+            return posts, chosen_source, chosen
+        # The contested impressions, grouped by post in feed order (row, then slot).
+        member_row = np.empty(start[n_live], dtype=np.int64)
+        member_slot = np.empty(start[n_live], dtype=np.int64)
+        filled = start[:-1].copy()
+        for row in range(n_rows):
+            for slot in range(width):
+                local = posts[row, slot] - first
+                if posts[row, slot] >= 0 and counts[local] > allowance[local]:
+                    member_row[filled[local]], member_slot[filled[local]] = row, slot
+                    filled[local] += 1
+        changed[:] = False
+        for local in range(n_live):
+            members = np.arange(start[local], start[local + 1])
+            if len(members) == 0:
+                continue
+            order = np.empty(len(members), dtype=np.float64)
+            for m in range(len(members)):
+                row, slot = member_row[members[m]], member_slot[members[m]]
+                order[m] = priority[row, chosen[row, slot]]
+            ranked = np.argsort(order, kind="mergesort")
+            for rank in range(len(members)):
+                if rank < allowance[local]:
+                    continue
+                row, slot = member_row[members[ranked[rank]]], member_slot[members[ranked[rank]]]
+                changed[row] = True
+                if attempt < rounds:
+                    keys[row, chosen[row, slot]] = -np.inf
+                else:
+                    posts[row, slot] = NO_POST
+        for row in range(n_rows):
+            if not changed[row]:
+                continue
+            if attempt < rounds:
+                _select_row(row, candidates, keys, source, feed_length, posts, chosen_source,
+                            chosen)
+            else:  # close the gaps the dropped impressions left
+                at = 0
+                for slot in range(width):
+                    if posts[row, slot] >= 0:
+                        posts[row, at] = posts[row, slot]
+                        chosen_source[row, at] = chosen_source[row, slot]
+                        chosen[row, at] = chosen[row, slot]
+                        at += 1
+                for slot in range(at, width):
+                    posts[row, slot], chosen_source[row, slot], chosen[row, slot] = NO_POST, -1, -1
+    return posts, chosen_source, chosen
+
+
+def widen(values: np.ndarray, width: int, fill: float) -> np.ndarray:
+    """``values`` (A, Q) padded on the right with ``fill`` to ``width`` columns (a copy)."""
+    widened = np.full((len(values), width), fill, dtype=values.dtype)
+    widened[:, : values.shape[1]] = values
+    return widened
 
 
 def exclude_seen(model: EngagementModel, viewers: np.ndarray, candidates: np.ndarray) -> np.ndarray:
@@ -168,17 +326,26 @@ def creator_pools(model: EngagementModel, live: LivePosts, weights: np.ndarray) 
 def draw_following(model: EngagementModel, viewers: np.ndarray, pools: WeightedPools,
                    quota: int, rng: np.random.Generator) -> np.ndarray:
     """Posts of followed creators (A, quota): a followed creator, then one of their posts."""
-    weights = model.follows.table[viewers] * pools.total[None, :]
-    creators = draw_categories(weights, rng.random((len(viewers), quota)))
+    creators = draw_followed(model.follows.table, viewers, pools.total,
+                             rng.random((len(viewers), quota)))
     return pools.draw(creators, rng.random((len(viewers), quota)))
 
 
-def gumbel_keys(scores: np.ndarray, temperature: float, rng: np.random.Generator) -> np.ndarray:
-    """Sort keys whose top-k is a softmax(score / temperature) sample without replacement."""
-    noise = rng.gumbel(size=scores.shape)
+def gumbel_keys(scores: np.ndarray, temperature: float, rng: np.random.Generator,
+                valid: np.ndarray | None = None) -> np.ndarray:
+    """Sort keys whose top-k is a softmax(score / temperature) sample without replacement.
+
+    Noise is drawn only for ``valid`` entries (default: all); the others get -inf.
+    """
+    if valid is None:
+        valid = np.ones(scores.shape, dtype=bool)
+    noise = rng.gumbel(size=int(valid.sum()))
+    keys = np.full(scores.shape, -np.inf)
     if temperature == 0:
-        return scores + 1e-9 * noise  # greedy; noise only breaks ties
-    return scores / temperature + noise
+        keys[valid] = scores[valid] + 1e-9 * noise  # greedy; noise only breaks ties
+    else:
+        keys[valid] = scores[valid] / temperature + noise
+    return keys
 
 
 class ForYouPolicy:
@@ -199,7 +366,8 @@ class ForYouPolicy:
         # so that when a post arrives twice, its ungated copy is kept. Viewers whose feed
         # cannot be filled yet get further draws from the recommendation sources.
         candidates, source = retrieval.draw(viewers, rng, "first")
-        candidates, affinity = retrieval.admit(viewers, candidates, source)
+        candidates, source, affinity = compact_rows(
+            *retrieval.admit(viewers, candidates, source, with_source=True))
         for round_ in range(config.retrieval_rounds + 1):
             short = np.flatnonzero((candidates >= 0).sum(axis=1) < feed_length)
             if len(short) == 0:
@@ -210,15 +378,16 @@ class ForYouPolicy:
             more, more_source = retrieval.draw(viewers[short], rng, kind)
             if more.shape[1] == 0:
                 break
-            width = more.shape[1]
-            candidates = np.pad(candidates, ((0, 0), (0, width)), constant_values=NO_POST)
-            source = np.pad(source, ((0, 0), (0, width)), constant_values=-1)
-            affinity = np.pad(affinity, ((0, 0), (0, width)))
-            merged = np.concatenate([candidates[short, :-width], more], axis=1)
-            merged_source = np.concatenate([source[short, :-width], more_source], axis=1)
-            candidates[short], affinity[short] = retrieval.admit(viewers[short], merged,
-                                                                 merged_source)
-            source[short] = merged_source
+            merged = np.concatenate([candidates[short], more], axis=1)
+            merged_source = np.concatenate([source[short], more_source], axis=1)
+            merged, merged_source, merged_affinity = compact_rows(
+                *retrieval.admit(viewers[short], merged, merged_source, with_source=True))
+            width = max(candidates.shape[1], merged.shape[1])
+            candidates, source, affinity = (widen(values, width, fill) for values, fill in (
+                (candidates, NO_POST), (source, -1), (affinity, 0)))
+            candidates[short] = widen(merged, width, NO_POST)
+            source[short] = widen(merged_source, width, -1)
+            affinity[short] = widen(merged_affinity, width, 0)
 
         # Stage 2: score = predicted engagement x affinity^gamma x freshness.
         local = live.local(candidates)
@@ -228,30 +397,61 @@ class ForYouPolicy:
         if model.retargeting is not None:
             scores = scores * model.retargeting.score_multiplier(
                 posts.creator[live.ids][local], source == SOURCE_INDEX["retargeting"])
-        scores = self._penalise_repeated_authors(posts.creator[live.ids][local], scores,
-                                                 candidates >= 0)
-        keys = gumbel_keys(scores, config.temperature, rng)
+        valid = candidates >= 0
+        scores = penalise_repeated_authors(posts.creator[live.ids][local], scores, valid,
+                                           config.same_author_penalty)
+        keys = gumbel_keys(scores, config.temperature, rng, valid)
+        priority = np.zeros(candidates.shape)
+        priority[valid] = rng.random(int(valid.sum()))
         allowance = model.distribution.allowance(posts, live.ids)
         return select_within_allowance(candidates, keys, source, feed_length, viewers,
-                                       allowance, live, rng)
+                                       allowance, live, priority)
 
-    def _penalise_repeated_authors(self, authors: np.ndarray, scores: np.ndarray,
-                                   valid: np.ndarray) -> np.ndarray:
-        """Multiply by ``same_author_penalty`` every candidate but the best of each author in a row."""
-        penalty = self.config.same_author_penalty
-        if penalty == 1.0:
-            return scores
-        top = scores.max(initial=0.0) + 1.0
-        # Sort each row by author, best score first within an author.
-        composite = np.where(valid, authors * 2.0 + (1.0 - scores / top), -1.0)
-        order = np.argsort(composite, axis=1, kind="stable")
-        sorted_authors = np.take_along_axis(np.where(valid, authors, -1), order, axis=1)
-        repeat = np.zeros_like(valid)
-        repeat[:, 1:] = (sorted_authors[:, 1:] == sorted_authors[:, :-1]) & (
-            sorted_authors[:, 1:] >= 0)
-        penalised = np.empty_like(repeat)
-        np.put_along_axis(penalised, order, repeat, axis=1)
-        return np.where(penalised, scores * penalty, scores)
+
+def penalise_repeated_authors(authors: np.ndarray, scores: np.ndarray, valid: np.ndarray,
+                              penalty: float) -> np.ndarray:
+    """Multiply by ``penalty`` every valid candidate but the best of each author in a row (A, Q).
+
+    The best is the highest score; among equal scores, the leftmost.
+    """
+    if penalty == 1.0:
+        return scores
+    if compiled():
+        return _penalise(np.ascontiguousarray(authors, dtype=np.int64), scores, valid,
+                         int(authors.max(initial=0)) + 1, penalty)
+    # Sort each row by author, then by score (best first), then by column (lexsort is stable).
+    grouped = np.where(valid, authors, np.iinfo(np.int64).max)
+    order = np.lexsort((-scores, grouped), axis=1)
+    sorted_authors = np.take_along_axis(grouped, order, axis=1)
+    sorted_valid = np.take_along_axis(valid, order, axis=1)
+    repeat = np.zeros_like(valid)
+    repeat[:, 1:] = (sorted_authors[:, 1:] == sorted_authors[:, :-1]) & sorted_valid[:, 1:]
+    penalised = np.empty_like(repeat)
+    np.put_along_axis(penalised, order, repeat, axis=1)
+    return np.where(penalised, scores * penalty, scores)
+
+
+@kernel(parallel=True)
+def _penalise(authors, scores, valid, n_authors, penalty):  # pragma: no cover
+    n_rows, width = scores.shape
+    result = scores.copy()
+    n_blocks = max(1, -(-n_rows // 1024))
+    for block in prange(n_blocks):
+        best_in = np.full(n_authors, -1, dtype=np.int64)  # row whose best is in best_at
+        best_at = np.zeros(n_authors, dtype=np.int64)
+        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
+            for j in range(width):
+                if not valid[row, j]:
+                    continue
+                author = authors[row, j]
+                if best_in[author] != row:
+                    best_in[author], best_at[author] = row, j
+                elif scores[row, j] > scores[row, best_at[author]]:
+                    best_at[author] = j
+            for j in range(width):
+                if valid[row, j] and best_at[authors[row, j]] != j:
+                    result[row, j] = scores[row, j] * penalty
+    return result
 
 
 class ChronologicalPolicy:
@@ -404,18 +604,16 @@ class _Retrieval:
         source = np.broadcast_to(np.array(sources, dtype=np.int8), candidates.shape).copy()
         return candidates, source
 
-    def admit(self, viewers: np.ndarray, candidates: np.ndarray,
-              source: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def admit(self, viewers: np.ndarray, candidates: np.ndarray, source: np.ndarray,
+              with_source: bool = False) -> tuple[np.ndarray, ...]:
         """Drop repeats, seen and non-live posts, and gated posts below their tier's affinity bar.
 
-        Returns the admitted candidates (A, Q) and the viewer-post affinities (A, Q).
+        Returns the admitted candidates (A, Q) and the viewer-post affinities (A, Q),
+        with the sources (A, Q) between them if ``with_source``.
+        A friend may share a post that is no longer live; feeds only carry live posts.
         """
-        live = self.live
-        # A friend may share a post that is no longer live; feeds only carry live posts.
-        candidates = exclude_seen(self.model, viewers,
-                                  np.where(candidates < live.first, NO_POST, candidates))
-        local = live.local(candidates)
-        affinity = self.model.estimates.affinity(viewers, self.units[local])
-        # Gate: a post in tier k reaches only viewers whose estimated affinity clears its bar.
-        blocked = self.gated[source] & (affinity < self.bar[local])
-        return np.where(blocked, NO_POST, candidates), affinity
+        model = self.model
+        admitted, affinity = admit(candidates, source, viewers, self.live.first, model.history,
+                                   model.estimates.unit[viewers], self.units, self.bar,
+                                   self.gated)
+        return (admitted, source, affinity) if with_source else (admitted, affinity)

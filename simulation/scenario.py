@@ -138,6 +138,11 @@ class Population(Section):
     segments: list[Segment] = Field(
         default_factory=_default_segments, min_length=1, description="Viewer segments."
     )
+    eager_agents_up_to: int = Field(
+        200_000, ge=0, le=50_000_000,
+        description="Platforms up to this size create every viewer's Mesa agent at the start; "
+                    "larger ones create an agent when it is first asked for (model.viewer_agents).",
+    )
 
 
 # --- creators, brands and content ---------------------------------------------------
