@@ -48,6 +48,20 @@ class WeightedPools:
             self._guide = np.clip(found, self.start[key], self.end[key] - 1)
         return self._guide
 
+    def draw_by_weight(self, group_weights: np.ndarray, group_uniforms: np.ndarray,
+                       uniforms: np.ndarray) -> np.ndarray:
+        """Posts (A, q): per row a group drawn by ``group_weights`` (A, G), then a post of it.
+
+        The composition of :func:`draw_categories` and :meth:`draw`, in one pass.
+        """
+        if compiled() and len(self.posts):
+            return _draw_by_weight(np.cumsum(group_weights, axis=1, dtype=np.float64),
+                                   np.ascontiguousarray(group_uniforms, dtype=np.float64),
+                                   np.ascontiguousarray(uniforms, dtype=np.float64),
+                                   self.posts, self.cumulative, self.start, self.end,
+                                   self.base, self.total, self.guide)
+        return self.draw(draw_categories(group_weights, group_uniforms), uniforms)
+
     def draw(self, groups: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """One post per entry of ``groups`` (any shape, -1 = none), given uniforms in [0, 1)."""
         if len(self.posts) == 0:
@@ -73,22 +87,42 @@ def _draw_from_pools(groups, uniforms, posts, cumulative, start, end, base, tota
                      guide):  # pragma: no cover
     drawn = np.empty(len(groups), dtype=np.int64)
     for i in prange(len(groups)):
-        group = groups[i]
-        safe = max(group, 0)
-        if group < 0 or not total[safe] > 0:
-            drawn[i] = NO_POST
-            continue
-        first, last = start[safe], end[safe] - 1
-        target = base[safe] + uniforms[i] * total[safe]
-        # Start where the guide points, then step to the first cumulative weight above the
-        # target (clipped to the group): the same post as a binary search, in O(1) steps.
-        index = guide[first + min(int(uniforms[i] * (last - first + 1)), last - first)]
-        while index > first and cumulative[index - 1] > target:
-            index -= 1
-        while index < last and cumulative[index] <= target:
-            index += 1
-        drawn[i] = posts[index]
+        drawn[i] = _pool_post(groups[i], uniforms[i], posts, cumulative, start, end, base, total,
+                              guide)
     return drawn
+
+
+@kernel(parallel=True)
+def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulative, start, end,
+                    base, total, guide):  # pragma: no cover
+    n_rows, n_groups = group_cumulative.shape
+    drawn = np.empty(uniforms.shape, dtype=np.int64)
+    for row in prange(n_rows):
+        row_total = group_cumulative[row, n_groups - 1]
+        for j in range(uniforms.shape[1]):
+            group = (_first_above(group_cumulative[row], row_total, group_uniforms[row, j])
+                     if row_total > 0 else -1)
+            drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start, end,
+                                       base, total, guide)
+    return drawn
+
+
+@kernel()
+def _pool_post(group, uniform, posts, cumulative, start, end, base, total,
+               guide):  # pragma: no cover
+    safe = max(group, 0)
+    if group < 0 or not total[safe] > 0:
+        return NO_POST
+    first, last = start[safe], end[safe] - 1
+    target = base[safe] + uniform * total[safe]
+    # Start where the guide points, then step to the first cumulative weight above the
+    # target (clipped to the group): the same post as a binary search, in O(1) steps.
+    index = guide[first + min(int(uniform * (last - first + 1)), last - first)]
+    while index > first and cumulative[index - 1] > target:
+        index -= 1
+    while index < last and cumulative[index] <= target:
+        index += 1
+    return posts[index]
 
 
 def draw_categories(weights: np.ndarray, uniforms: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
@@ -261,7 +295,7 @@ def affinity(viewer_units: np.ndarray, post_units: np.ndarray, local: np.ndarray
 
 def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first_live: int,
           history: ImpressionHistory, viewer_units: np.ndarray, post_units: np.ndarray,
-          bar: np.ndarray, gated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+          bar: np.ndarray, gated: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Admit candidates (A, Q): live, first copy in the row, not seen, and above the bar if gated.
 
     In order: ids below ``first_live`` (no longer live) are dropped; repeats of a
@@ -271,36 +305,40 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     with the viewer is below its tier's ``bar`` (n_live,). ``viewer_units`` (A, T)
     and ``post_units`` (n_live, T) are unit topic vectors.
 
-    Returns the admitted candidates (A, Q), -1 where dropped, and their
-    affinities (A, Q) float32, 0 where dropped.
+    Returns the admitted candidates, their sources and their affinities (float32),
+    as compact rows (A, W) (see :func:`compact_rows`).
     """
     candidates = np.where(candidates < first_live, NO_POST, candidates)
     if compiled():
         history.ensure(int(candidates.max(initial=0)) + 1)
-        return _admit(candidates, source, viewers, first_live, history.bits, viewer_units,
-                      post_units, bar, gated)
+        admitted, sources, affinities, counts = _admit(
+            candidates, source, viewers, first_live, history.bits, history.capacity,
+            viewer_units, post_units, bar, gated)
+        width = int(counts.max(initial=0))
+        return admitted[:, :width].copy(), sources[:, :width].copy(), affinities[:, :width].copy()
     candidates = drop_duplicates(candidates)
     candidates = np.where(history.seen(viewers[:, None], candidates), NO_POST, candidates)
     local = np.where(candidates >= 0, candidates - first_live, 0)
     affinities = affinity(viewer_units, post_units, local)
     blocked = gated[source] & (affinities < bar[local])
-    admitted = np.where(blocked, NO_POST, candidates)
-    return admitted, np.where(admitted >= 0, affinities, np.float32(0.0))
+    return compact_rows(np.where(blocked, NO_POST, candidates), source, affinities)
 
 
 @kernel(parallel=True)
-def _admit(candidates, source, viewers, first_live, bits, viewer_units, post_units, bar,
-           gated):  # pragma: no cover
+def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units, post_units,
+           bar, gated):  # pragma: no cover
     n_rows, width = candidates.shape
     n_topics = post_units.shape[1]
     admitted = np.full((n_rows, width), NO_POST, dtype=np.int64)
+    sources = np.full((n_rows, width), -1, dtype=np.int8)
     affinities = np.zeros((n_rows, width), dtype=np.float32)
+    counts = np.zeros(n_rows, dtype=np.int64)
     n_blocks = max(1, -(-n_rows // 1024))
     for block in prange(n_blocks):
         # The row in which each live post was last met: a repeat within a row is a duplicate.
         met_in = np.full(len(bar), -1, dtype=np.int64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            viewer = viewers[row]
+            viewer, at = viewers[row], 0
             for j in range(width):
                 post = candidates[row, j]
                 if post < 0:
@@ -309,16 +347,18 @@ def _admit(candidates, source, viewers, first_live, bits, viewer_units, post_uni
                 if met_in[local] == row:
                     continue
                 met_in[local] = row
-                if (bits[viewer, post >> 3] >> (post & 7)) & 1:
+                position = post % capacity
+                if (bits[viewer, position >> 3] >> (position & 7)) & 1:
                     continue
                 total = post_units[local, 0] * viewer_units[row, 0]
                 for topic in range(1, n_topics):
                     total += post_units[local, topic] * viewer_units[row, topic]
                 if gated[source[row, j]] and total < bar[local]:
                     continue
-                admitted[row, j] = post
-                affinities[row, j] = total
-    return admitted, affinities
+                admitted[row, at], sources[row, at], affinities[row, at] = post, source[row, j], total
+                at += 1
+            counts[row] = at
+    return admitted, sources, affinities, counts
 
 
 def compact_rows(candidates: np.ndarray, *companions: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -355,37 +395,88 @@ def _compact_into(values, valid, moved):  # pragma: no cover
 
 
 class ImpressionHistory:
-    """Which posts each viewer has been shown: a bitmap (V, ceil(P / 8)) that grows with P."""
+    """Which live posts each viewer has been shown: a bitmap over a ring of post ids (V, R / 8).
+
+    Only live posts can be candidates, so the bit of post p sits at ring position
+    p mod R, reused by later posts once p has left the live window; R grows when
+    more posts than that are live at once. Memory is V x R / 8 bytes however long
+    the run.
+    """
 
     def __init__(self, n_viewers: int, capacity: int = 1024):
-        self.bits = np.zeros((n_viewers, (capacity + 7) // 8), dtype=np.uint8)
+        self.capacity = _round_up(capacity, 8)
+        self.bits = np.zeros((n_viewers, self.capacity // 8), dtype=np.uint8)
+        self.first_live = 0  # the oldest post id that is still remembered
+        self.n_posts = 0  # ids below this have a place in the ring
+
+    def make_room(self, first_live: int, n_posts: int) -> None:
+        """Forget posts below ``first_live`` and give ids up to ``n_posts`` a cleared place."""
+        first_live = max(first_live, self.first_live)
+        if n_posts - first_live > self.capacity:
+            self._grow(first_live, max(n_posts - first_live, self.capacity * 3 // 2))
+        if n_posts > self.n_posts:
+            new = np.arange(max(self.n_posts, first_live), n_posts)
+            columns, masks = _byte_masks(new % self.capacity)
+            if compiled():
+                _clear_columns(self.bits, columns, ~masks)
+            else:
+                self.bits[:, columns] &= ~masks
+        self.first_live, self.n_posts = first_live, max(n_posts, self.n_posts)
+
+    def _grow(self, first_live: int, capacity: int) -> None:
+        capacity = _round_up(capacity + capacity // 8, 8)
+        grown = np.zeros((self.bits.shape[0], capacity // 8), dtype=np.uint8)
+        # Remembered posts keep their bit within the byte (both rings are multiples of 8).
+        kept = np.arange(first_live - first_live % 8, self.n_posts, 8)
+        grown[:, (kept % capacity) // 8] = self.bits[:, (kept % self.capacity) // 8]
+        self.bits, self.capacity = grown, capacity
 
     def ensure(self, n_posts: int) -> None:
-        """Make room for post ids below ``n_posts``."""
-        needed = (n_posts + 7) // 8
-        if needed > self.bits.shape[1]:
-            grown = np.zeros((self.bits.shape[0], max(needed, 2 * self.bits.shape[1])),
-                             dtype=np.uint8)
-            grown[:, : self.bits.shape[1]] = self.bits
-            self.bits = grown
+        """Make room for post ids below ``n_posts`` (remembering every post since the last call)."""
+        self.make_room(self.first_live, n_posts)
 
     def seen(self, viewers: np.ndarray, posts: np.ndarray) -> np.ndarray:
-        """Whether each viewer has seen each post; ``viewers`` broadcasts against ``posts``."""
+        """Whether each viewer has seen each post; ``viewers`` broadcasts against ``posts``.
+
+        ``posts`` must be remembered (>= ``first_live``) or -1.
+        """
         safe = np.maximum(posts, 0)
         self.ensure(int(safe.max(initial=0)) + 1)
-        byte = self.bits[viewers, safe >> 3]
-        return ((byte >> (safe & 7).astype(np.uint8)) & 1).astype(bool) & (posts >= 0)
+        position = safe % self.capacity
+        byte = self.bits[viewers, position >> 3]
+        return ((byte >> (position & 7).astype(np.uint8)) & 1).astype(bool) & (posts >= 0)
 
     def mark(self, viewers: np.ndarray, posts: np.ndarray) -> None:
         """Record impressions of ``posts`` (n,) to ``viewers`` (n,)."""
         if len(posts) == 0:
             return
         self.ensure(int(posts.max()) + 1)
+        position = posts % self.capacity
         if compiled():
-            _mark(self.bits, viewers.astype(np.int64), posts.astype(np.int64))
+            _mark(self.bits, np.asarray(viewers, dtype=np.int64),
+                  np.asarray(position, dtype=np.int64))
             return
-        np.bitwise_or.at(self.bits, (viewers, posts >> 3),
-                         np.left_shift(1, posts & 7).astype(np.uint8))
+        np.bitwise_or.at(self.bits, (viewers, position >> 3),
+                         np.left_shift(1, position & 7).astype(np.uint8))
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
+
+
+def _byte_masks(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Byte columns of ring positions (n,) and, per column, the bits they occupy."""
+    columns, inverse = np.unique(positions >> 3, return_inverse=True)
+    masks = np.zeros(len(columns), dtype=np.uint8)
+    np.bitwise_or.at(masks, inverse, np.left_shift(1, positions & 7).astype(np.uint8))
+    return columns, masks
+
+
+@kernel(parallel=True)
+def _clear_columns(bits, columns, keep):  # pragma: no cover
+    for viewer in prange(bits.shape[0]):
+        for c in range(len(columns)):
+            bits[viewer, columns[c]] &= keep[c]
 
 
 @kernel()

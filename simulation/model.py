@@ -104,7 +104,10 @@ class EngagementModel(Model):
         self.estimates = InterestEstimates(self.population.interests, config.platform)
         self.familiarity = Familiarity(self.population.size, self.creators.size,
                                        config.funnel.familiarity_half_life_hours)
-        self.history = ImpressionHistory(self.population.size)
+        # Enough ring for the posts live at once (about max_age_hours of publishing), and more.
+        self.history = ImpressionHistory(self.population.size, capacity=int(
+            1.2 * self.creators.posting_rate.sum() / 24.0
+            * (config.ranking.max_age_hours + config.step_hours) + 256))
         # The familiarity curve: events by prior exposures to the creator (row 0: every
         # creator, row 1: brands), (2, len(EXPOSURE_BUCKETS), E).
         self.exposures = ExposureCounts(self.population.size, self.creators.size)
@@ -167,6 +170,7 @@ class EngagementModel(Model):
         if self.learners is not None:
             self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
+        self.history.make_room(live_posts(self).first, self.posts.size)
         viewers, feed_length = self.population.open_sessions(
             self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
         self.active[:] = False

@@ -134,8 +134,9 @@ class ShareInbox:
     def take(self, viewers: np.ndarray, active: np.ndarray, quota: int, hour: float) -> np.ndarray:
         """Remove and return up to ``quota`` shared posts per active viewer (A, quota), -1 padded.
 
-        ``viewers`` (A,) are the active viewers, ``active`` is a bool (V,) mask
-        of the same; expired entries are dropped first.
+        ``viewers`` (A,) are active viewers in increasing order (all of them, or a
+        block), ``active`` is a bool (V,) mask of all active viewers; expired
+        entries are dropped first.
         """
         keep = self.expires > hour
         self.recipient, self.post, self.expires = (self.recipient[keep], self.post[keep],
@@ -143,7 +144,11 @@ class ShareInbox:
         taken = np.full((len(viewers), quota), -1, dtype=np.int64)
         if quota == 0 or len(self) == 0:
             return taken
+        # Entries for these viewers (sorted; a block of the active viewers, or all of them).
         due = np.flatnonzero(active[self.recipient])
+        row = np.searchsorted(viewers, self.recipient[due])
+        due = due[(row < len(viewers)) & (viewers[np.minimum(row, len(viewers) - 1)]
+                                          == self.recipient[due])]
         if len(due) == 0:
             return taken
         rank = rank_within_groups(self.recipient[due])

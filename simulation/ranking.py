@@ -24,8 +24,6 @@ from simulation.candidates import (
     NO_POST,
     WeightedPools,
     admit,
-    compact_rows,
-    draw_categories,
     draw_followed,
     drop_duplicates,
     rank_within_groups,
@@ -115,7 +113,8 @@ def select_feed(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
         posts, chosen_source, chosen = _select_top_keys(
             np.ascontiguousarray(candidates, dtype=np.int64),
             np.ascontiguousarray(keys, dtype=np.float64),
-            np.ascontiguousarray(source, dtype=np.int8), feed_length.astype(np.int64), width)
+            np.ascontiguousarray(source, dtype=np.int8), np.asarray(feed_length, dtype=np.int64),
+            width)
         return Feed(viewers, posts, chosen_source, chosen)
     keys = np.where(candidates >= 0, keys, -np.inf)
     if width < n_candidates:
@@ -205,9 +204,10 @@ def select_within_allowance(candidates: np.ndarray, keys: np.ndarray, source: np
     if compiled() and width > 0:
         posts, chosen_source, chosen = _select_within_allowance(
             np.ascontiguousarray(candidates, dtype=np.int64), keys.astype(np.float64),
-            np.ascontiguousarray(source, dtype=np.int8), priority.astype(np.float64),
-            feed_length.astype(np.int64), allowance.astype(np.float64), live.first, rounds,
-            width)
+            np.ascontiguousarray(source, dtype=np.int8),
+            np.ascontiguousarray(priority, dtype=np.float64),
+            np.asarray(feed_length, dtype=np.int64), np.asarray(allowance, dtype=np.float64),
+            live.first, rounds, width)
         return Feed(viewers, posts, chosen_source, chosen)
     keys = keys.copy()
     feed = select_feed(candidates, keys, source, feed_length, viewers)
@@ -302,6 +302,29 @@ def _select_within_allowance(candidates, keys, source, priority, feed_length, al
     return posts, chosen_source, chosen
 
 
+def stack_blocks(blocks: list[tuple[np.ndarray, ...]], n_rows: int) -> tuple[np.ndarray, ...]:
+    """Blocks of rows (candidates, sources, keys, priorities) as one array each, (A, max width).
+
+    Each block is copied once into place and released.
+    """
+    if not blocks:
+        return (np.full((n_rows, 0), NO_POST), np.full((n_rows, 0), -1, dtype=np.int8),
+                np.zeros((n_rows, 0)), np.zeros((n_rows, 0)))
+    if len(blocks) == 1:
+        return blocks[0]
+    width = max(block[0].shape[1] for block in blocks)
+    stacked = tuple(np.full((n_rows, width), fill, dtype=values.dtype)
+                    for fill, values in zip((NO_POST, -1, -np.inf, 0.0), blocks[0], strict=True))
+    start = 0
+    while blocks:
+        block = blocks.pop(0)
+        rows = slice(start, start + len(block[0]))
+        for values, into in zip(block, stacked, strict=True):
+            into[rows, : values.shape[1]] = values
+        start = rows.stop
+    return stacked
+
+
 def widen(values: np.ndarray, width: int, fill: float) -> np.ndarray:
     """``values`` (A, Q) padded on the right with ``fill`` to ``width`` columns (a copy)."""
     widened = np.full((len(values), width), fill, dtype=values.dtype)
@@ -348,6 +371,12 @@ def gumbel_keys(scores: np.ndarray, temperature: float, rng: np.random.Generator
     return keys
 
 
+FEED_BLOCK = 32_768
+"""Active viewers whose candidates are drawn and scored together. It bounds a step's
+memory at any platform size, and it fixes the order of the ranking's random draws: a
+constant, so that a seed gives the same run on any machine."""
+
+
 class ForYouPolicy:
     """The two-stage For-You model with staged distribution."""
 
@@ -361,51 +390,154 @@ class ForYouPolicy:
         config, posts = self.config, model.posts
         live = live_posts(model)
         retrieval = _Retrieval(model, live, config)
+        # The score's part that is the same for every viewer: predicted engagement x freshness.
+        predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
+                                     config.prior_strength) * live.freshness
+        authors = posts.creator[live.ids].astype(np.int64)
+        boost = model.retargeting.boost if model.retargeting is not None else None
+        blocks = []
+        for start in range(0, len(viewers), FEED_BLOCK):
+            block = slice(start, start + FEED_BLOCK)
+            candidates, source, affinity = self._candidates(retrieval, viewers[block],
+                                                            feed_length[block], rng)
+            keys, priority = candidate_keys(candidates, affinity, source, predicted, authors,
+                                            boost, live.first, config, rng)
+            blocks.append((candidates, source, keys, priority))
+        candidates, source, keys, priority = stack_blocks(blocks, len(viewers))
+        allowance = model.distribution.allowance(posts, live.ids)
+        return select_within_allowance(candidates, keys, source, feed_length, viewers,
+                                       allowance, live, priority)
 
-        # Stage 1: candidates. Sources the viewer chose (follows, friends' shares) come first
-        # so that when a post arrives twice, its ungated copy is kept. Viewers whose feed
-        # cannot be filled yet get further draws from the recommendation sources.
+    def _candidates(self, retrieval: _Retrieval, viewers: np.ndarray, feed_length: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage 1: admitted candidates (A, W), compact, with their sources and affinities.
+
+        Sources the viewer chose (follows, friends' shares) come first so that when a post
+        arrives twice, its ungated copy is kept. Viewers whose feed cannot be filled yet
+        get further draws from the recommendation sources.
+        """
+        rounds = self.config.retrieval_rounds
         candidates, source = retrieval.draw(viewers, rng, "first")
-        candidates, source, affinity = compact_rows(
-            *retrieval.admit(viewers, candidates, source, with_source=True))
-        for round_ in range(config.retrieval_rounds + 1):
+        candidates, source, affinity = retrieval.admit(viewers, candidates, source)
+        for round_ in range(rounds + 1):
             short = np.flatnonzero((candidates >= 0).sum(axis=1) < feed_length)
             if len(short) == 0:
                 break
             # The last round backfills from all live posts, by reach weight and
             # regardless of affinity: a platform never leaves a feed empty.
-            kind = "backfill" if round_ == config.retrieval_rounds else "more"
-            more, more_source = retrieval.draw(viewers[short], rng, kind)
+            more, more_source = retrieval.draw(viewers[short], rng,
+                                               "backfill" if round_ == rounds else "more")
             if more.shape[1] == 0:
                 break
             merged = np.concatenate([candidates[short], more], axis=1)
             merged_source = np.concatenate([source[short], more_source], axis=1)
-            merged, merged_source, merged_affinity = compact_rows(
-                *retrieval.admit(viewers[short], merged, merged_source, with_source=True))
+            merged, merged_source, merged_affinity = retrieval.admit(viewers[short], merged,
+                                                                     merged_source)
             width = max(candidates.shape[1], merged.shape[1])
             candidates, source, affinity = (widen(values, width, fill) for values, fill in (
                 (candidates, NO_POST), (source, -1), (affinity, 0)))
             candidates[short] = widen(merged, width, NO_POST)
             source[short] = widen(merged_source, width, -1)
             affinity[short] = widen(merged_affinity, width, 0)
+        return candidates, source, affinity
 
-        # Stage 2: score = predicted engagement x affinity^gamma x freshness.
-        local = live.local(candidates)
-        predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
-                                     config.prior_strength) * live.freshness
-        scores = predicted[local] * np.maximum(affinity, 0.0) ** config.affinity_exponent
-        if model.retargeting is not None:
-            scores = scores * model.retargeting.score_multiplier(
-                posts.creator[live.ids][local], source == SOURCE_INDEX["retargeting"])
-        valid = candidates >= 0
-        scores = penalise_repeated_authors(posts.creator[live.ids][local], scores, valid,
-                                           config.same_author_penalty)
-        keys = gumbel_keys(scores, config.temperature, rng, valid)
-        priority = np.zeros(candidates.shape)
-        priority[valid] = rng.random(int(valid.sum()))
-        allowance = model.distribution.allowance(posts, live.ids)
-        return select_within_allowance(candidates, keys, source, feed_length, viewers,
-                                       allowance, live, priority)
+
+def candidate_keys(candidates: np.ndarray, affinity: np.ndarray, source: np.ndarray,
+                   predicted: np.ndarray, authors: np.ndarray, boost: np.ndarray | None,
+                   first_live: int, config: Ranking,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Stage 2: each candidate's sort key and allowance priority (A, Q), -inf and 0 if empty.
+
+    score = predicted (n_live,) x max(affinity, 0)^gamma, x the content funnel's
+    ``boost`` (C,) when retargeted, x ``same_author_penalty`` for all but an author's
+    best candidate in the feed; key = score / temperature + Gumbel noise, so that
+    the top keys are a softmax sample. ``authors`` (n_live,) are the live posts'
+    creators. Noise and priorities are drawn for the valid candidates, in row order.
+    """
+    valid = candidates >= 0
+    n_valid = int(valid.sum())
+    noise, priority_draws = rng.gumbel(size=n_valid), rng.random(n_valid)
+    gamma, penalty, temperature = (config.affinity_exponent, config.same_author_penalty,
+                                   config.temperature)
+    retargeted = SOURCE_INDEX["retargeting"]
+    if compiled():
+        return _candidate_keys(candidates, affinity, source, predicted, authors,
+                               boost if boost is not None else np.ones(0), retargeted,
+                               first_live, gamma, penalty, temperature, noise, priority_draws)
+    local = np.where(valid, candidates - first_live, 0)
+    scores = predicted[local] * affinity_weight(np.maximum(affinity, np.float32(0.0)), gamma)
+    author = authors[local]
+    if boost is not None:
+        scores = scores * np.where(source == retargeted, boost[author], 1.0)
+    scores = penalise_repeated_authors(author, scores, valid, penalty)
+    keys = np.full(candidates.shape, -np.inf)
+    keys[valid] = (scores[valid] + 1e-9 * noise if temperature == 0
+                   else scores[valid] / temperature + noise)
+    priority = np.zeros(candidates.shape)
+    priority[valid] = priority_draws
+    return keys, priority
+
+
+def affinity_weight(affinity: np.ndarray, gamma: float) -> np.ndarray:
+    """affinity (float32, >= 0) ^ gamma in float64; squares and identities are exact."""
+    affinity = affinity.astype(np.float64)
+    if gamma == 2.0:
+        return affinity * affinity
+    if gamma == 1.0:
+        return affinity
+    return affinity**gamma
+
+
+@kernel(parallel=True)
+def _candidate_keys(candidates, affinity, source, predicted, authors, boost, retargeted,
+                    first_live, gamma, penalty, temperature, noise, priority_draws):  # pragma: no cover
+    n_rows, width = candidates.shape
+    keys = np.full((n_rows, width), -np.inf)
+    priority = np.zeros((n_rows, width))
+    offset = np.zeros(n_rows + 1, dtype=np.int64)  # where each row's draws start
+    for row in range(n_rows):
+        count = 0
+        for j in range(width):
+            if candidates[row, j] >= 0:
+                count += 1
+        offset[row + 1] = offset[row] + count
+    n_authors = authors.max() + 1 if len(authors) else 1
+    n_blocks = max(1, -(-n_rows // 1024))
+    for block in prange(n_blocks):
+        best_in = np.full(n_authors, -1, dtype=np.int64)  # row whose best is in best_at
+        best_at = np.zeros(n_authors, dtype=np.int64)
+        scores = np.zeros(width)
+        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
+            for j in range(width):
+                if candidates[row, j] < 0:
+                    continue
+                local = candidates[row, j] - first_live
+                weight = np.float64(max(affinity[row, j], np.float32(0.0)))
+                if gamma == 2.0:
+                    weight = weight * weight
+                elif gamma != 1.0:
+                    weight = weight**gamma
+                score = predicted[local] * weight
+                author = authors[local]
+                if len(boost):
+                    score = score * (boost[author] if source[row, j] == retargeted else 1.0)
+                scores[j] = score
+                if best_in[author] != row:
+                    best_in[author], best_at[author] = row, j
+                elif score > scores[best_at[author]]:
+                    best_at[author] = j
+            draw = offset[row]
+            for j in range(width):
+                if candidates[row, j] < 0:
+                    continue
+                score = scores[j]
+                if penalty != 1.0 and best_at[authors[candidates[row, j] - first_live]] != j:
+                    score = score * penalty
+                keys[row, j] = (score + 1e-9 * noise[draw] if temperature == 0
+                                else score / temperature + noise[draw])
+                priority[row, j] = priority_draws[draw]
+                draw += 1
+    return keys, priority
 
 
 def penalise_repeated_authors(authors: np.ndarray, scores: np.ndarray, valid: np.ndarray,
@@ -578,8 +710,8 @@ class _Retrieval:
         def by_topic(pools: WeightedPools, quota: int) -> np.ndarray:
             # Every source is personal: a topic drawn from the platform's estimate of the
             # viewer's interests, then a post of that topic in proportion to its weight.
-            topics = draw_categories(topic_weights, rng.random((n, quota)))
-            return pools.draw(topics, rng.random((n, quota)))
+            return pools.draw_by_weight(topic_weights, rng.random((n, quota)),
+                                        rng.random((n, quota)))
 
         if kind == "backfill":
             add("backfill", by_topic(self.everything, quotas.trending + quotas.interest))
@@ -604,16 +736,14 @@ class _Retrieval:
         source = np.broadcast_to(np.array(sources, dtype=np.int8), candidates.shape).copy()
         return candidates, source
 
-    def admit(self, viewers: np.ndarray, candidates: np.ndarray, source: np.ndarray,
-              with_source: bool = False) -> tuple[np.ndarray, ...]:
+    def admit(self, viewers: np.ndarray, candidates: np.ndarray,
+              source: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Drop repeats, seen and non-live posts, and gated posts below their tier's affinity bar.
 
-        Returns the admitted candidates (A, Q) and the viewer-post affinities (A, Q),
-        with the sources (A, Q) between them if ``with_source``.
-        A friend may share a post that is no longer live; feeds only carry live posts.
+        Returns compact rows (A, W) of the admitted candidates, their sources and the
+        viewer-post affinities. A friend may share a post that is no longer live;
+        feeds only carry live posts.
         """
         model = self.model
-        admitted, affinity = admit(candidates, source, viewers, self.live.first, model.history,
-                                   model.estimates.unit[viewers], self.units, self.bar,
-                                   self.gated)
-        return (admitted, source, affinity) if with_source else (admitted, affinity)
+        return admit(candidates, source, viewers, self.live.first, model.history,
+                     model.estimates.unit[viewers], self.units, self.bar, self.gated)
