@@ -174,9 +174,11 @@ class EngagementModel(Model):
         if self.learners is not None:
             self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
-        viewers, feed_length = (self.catalog.visitors(self.steps, self.population.is_bot)
-                                if self.catalog is not None else self.population.open_sessions(
-            self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length))
+        if self.catalog is not None:  # a fixed catalog: this step's visitors, each sees all of it
+            viewers, feed_length = self.catalog.visitors(self.steps, self.population.is_bot)
+        else:
+            viewers, feed_length = self.population.open_sessions(
+                self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
         self.active[:] = False
         self.active[viewers] = True
         feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
