@@ -36,6 +36,9 @@ Each command has its own --help.
 HEADLINE_MEASURES = ("rates.engagement_rate_by_views", "rates.like_rate", "rates.comment_rate",
                      "rates.share_rate", "inequality.views_gini", "inequality.top20_view_share",
                      "totals.likes", "totals.leads", "totals.purchases")
+ACROSS_SEED_HEADLINES = ("across_seeds.catalog.like_share_unpredictability",
+                         "across_seeds.catalog.view_share_unpredictability")
+"""Across-seed measures printed after `run --seeds` when present (a fixed catalog's worlds)."""
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -120,8 +123,8 @@ def _command_run(args: argparse.Namespace) -> int:
         out = args.out or Path("results") / f"{stem}-{args.seeds}seeds"
         rows = run_seeds(scenario, seeds, out, progress=progress, command=command)
         if not args.quiet:
-            wanted = set(HEADLINE_MEASURES) | {r["measure"] for r in rows
-                                               if r["measure"].endswith("likes_leads_spearman")}
+            wanted = set(HEADLINE_MEASURES) | set(ACROSS_SEED_HEADLINES) | {
+                r["measure"] for r in rows if r["measure"].endswith("likes_leads_spearman")}
             print(f"{scenario.name}: {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}); "
                   "mean [95% interval]")
             for row in rows:

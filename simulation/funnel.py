@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.attention import attention
 from simulation.events import EVENTS, PROPENSITY_EVENTS
 from simulation.scenario import Funnel
+from simulation.social_proof import read_like_counts
 
 _PROPENSITY = {name: index for index, name in enumerate(PROPENSITY_EVENTS)}
 _DRAWS = ("view", "completion", "watch", "like", "comment", "share", "save", "profile_visit",
@@ -104,7 +106,12 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
 
     c = config
     events: dict[str, np.ndarray] = {"impressions": np.ones(n, dtype=bool)}
-    viewed = happens("view", c.view.intercept + c.view.appeal * appeal_, events["impressions"])
+    # Social proof: what the viewer reads into the like count shown (simulation/social_proof.py).
+    social_proof = imp.susceptibility * read_like_counts(c, imp)
+    # Watch or swipe: appeal and social proof set the odds; attention at the slot scales the chance.
+    watch_chance = attention(c.attention, imp.slot) * sigmoid(
+        c.view.intercept + c.view.appeal * appeal_ + c.view.social_proof * social_proof)
+    viewed = events["impressions"] & (uniform[:, _DRAW["view"]] < watch_chance)
     events["views"] = viewed
     completed = happens("completion", c.completion.intercept + c.completion.appeal * appeal_
                         + c.completion.duration * imp.duration_s / 10.0, viewed)
@@ -113,7 +120,6 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
     partial = 0.05 + 0.9 * uniform[:, _DRAW["watch"]] ** (1.0 / (1.0 + np.maximum(appeal_, 0)))
     watch_fraction = np.where(completed, 1.0, np.where(viewed, partial, 0.0)).astype(np.float32)
 
-    social_proof = imp.susceptibility * np.log1p(imp.displayed_likes)
     events["likes"] = happens("like", c.like.intercept + c.like.appeal * appeal_
                               + c.like.social_proof * social_proof
                               + c.like.completion * completed + propensity("like"), viewed)

@@ -172,6 +172,9 @@ def brand_measures(model: EngagementModel, creator: int) -> dict[str, Any]:
 
 def summarize(model: EngagementModel) -> dict[str, Any]:
     """Every headline measure of a finished run (the ``summary.json`` contract)."""
+    # Imported here: social_measures builds on this module's statistics (gini, spearman, ...).
+    from simulation.social_measures import social_measures
+
     posts, config = model.posts, model.config
     per_post = posts.events()  # (P, E)
     totals = per_post.sum(axis=0)
@@ -243,6 +246,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
             "top1_view_share": top_share(views, 0.01),
             "likes_gini": gini(likes),
             "top20_like_share": top_share(likes, 0.2),
+            "top1_like_share": top_share(likes, 0.01),
             "median_views_per_post": float(np.median(views)) if len(views) else math.nan,
             "max_views_per_post": int(views.max(initial=0)),
         },
@@ -256,6 +260,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "brands": brands,
         **({"money": model.money.summarize(model)} if model.money is not None else {}),
         **lever_measures(model),
+        **social_measures(model),
     }
 
 

@@ -20,6 +20,7 @@ from mesa import DataCollector, Model
 from simulation.agents import Creator, ViewerAgents
 from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
+from simulation.catalog import FixedCatalog
 from simulation.collaborations import Collaborations
 from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
 from simulation.creators import CreatorTable
@@ -27,6 +28,7 @@ from simulation.distribution import StagedDistribution
 from simulation.estimates import InterestEstimates, paired_cosine, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS, event_bits, tally
 from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
+from simulation.followers import FollowerLedger
 from simulation.funnel import Impressions, Reactions, react
 from simulation.hashtags import Hashtags
 from simulation.learning import StyleLearners
@@ -122,6 +124,14 @@ class EngagementModel(Model):
         # a goal or a benchmark on.
         self.money = (MoneyLedger(config, self.creators, self.initial_followers, streams["money"])
                       if config.money.active else None)
+        # Social proof and followers (issue 7): a fixed catalog replaces publishing and sessions
+        # (None unless the scenario has a [catalog]); the follower ledger only watches.
+        self.catalog = (FixedCatalog(config, self.creators, self.population.size,
+                                     self._session_rng) if config.catalog is not None else None)
+        if self.catalog is not None:
+            self.posts.add(**self.catalog.post_columns())
+            self.policy = self.catalog.policy()
+        self.follower_ledger = FollowerLedger(self.creators.size)
 
         # Mesa agents: views onto the arrays above.
         self.viewer_agents = ViewerAgents(
@@ -140,6 +150,8 @@ class EngagementModel(Model):
 
     def _publish(self, hour: float) -> int:
         """Creators publish (Poisson at their posting rate); returns the number of new posts."""
+        if self.catalog is not None:
+            return 0  # a fixed catalog: no new posts
         rate = self.creators.posting_rate * self.config.step_hours / 24.0
         counts = self.schedule.counts(self._content_rng.poisson(rate), hour,
                                       self.config.step_hours)
@@ -171,8 +183,11 @@ class EngagementModel(Model):
             self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
         self.history.make_room(live_posts(self).first, self.posts.size)
-        viewers, feed_length = self.population.open_sessions(
-            self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
+        if self.catalog is not None:  # a fixed catalog: this step's visitors, each sees all of it
+            viewers, feed_length = self.catalog.visitors(self.steps, self.population.is_bot)
+        else:
+            viewers, feed_length = self.population.open_sessions(
+                self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
         self.active[:] = False
         self.active[viewers] = True
         feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
@@ -183,6 +198,7 @@ class EngagementModel(Model):
             self._reaction_seed.entropy, spawn_key=(*self._reaction_seed.spawn_key, self.steps)))
         reactions = react(self.config.funnel, impressions, step_rng)
         self.record(impressions, reactions)
+        self.follower_ledger.record(impressions, reactions)
         if self.money is not None:
             self.money.record_step(self, impressions, reactions)
         self.collect(impressions, reactions)

@@ -24,6 +24,7 @@ from simulation.model import EngagementModel
 from simulation.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.reference import render_toml
 from simulation.scenario import Scenario
+from simulation.social_measures import across_seed_measures
 from simulation.storage import result_folder, write_json, write_parquet, write_text
 
 
@@ -119,6 +120,13 @@ def aggregate(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def across_seed_rows(across: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """Rows of the aggregate table for across-seed measures: ``across_seeds.<path>``, the value
+    as ``mean`` over ``n`` runs, no spread (a set of runs gives one value)."""
+    return [{"measure": key, "n": n, "mean": value, "sd": math.nan, "ci_low": math.nan,
+             "ci_high": math.nan} for key, value in flatten(across, "across_seeds").items()]
+
+
 def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
     """Consecutive seeds from ``first`` (default: the scenario's seed)."""
     start = scenario.seed if first is None else first
@@ -146,8 +154,11 @@ def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: b
             if on_run:
                 on_run(seed, result)
         rows = aggregate(summaries)
+        # Measures of the set of runs (replicate worlds), not of one run: one row each.
+        across = across_seed_measures(summaries)
+        rows += across_seed_rows(across, len(summaries))
         write_json(building / "aggregate.json", {"scenario": scenario.name, "seeds": seeds,
-                                                 "measures": rows})
+                                                 "measures": rows, "across_seeds": across})
         header = "measure,n,mean,sd,ci_low,ci_high\n"
         body = "".join(f"{r['measure']},{r['n']},{r['mean']!r},{r['sd']!r},{r['ci_low']!r},"
                        f"{r['ci_high']!r}\n" for r in rows)

@@ -555,6 +555,30 @@ class ViewCoefficients(Section):
 
     intercept: float = Field(-1.0, description="Log-odds at zero appeal.")
     appeal: float = Field(0.8, description="Per unit of appeal.")
+    social_proof: float = Field(
+        0.0, description="Per unit of susceptibility x log(1 + displayed likes): like counts "
+                         "drawing viewers into a post (0: the choice to watch ignores them)."
+    )
+
+
+class Attention(Section):
+    """Attention over feed slots: the chance of watching a post is scaled by attention(slot).
+
+    attention(s) = floor + (1 - floor) x 2^(-s / half_life_slots), s = 0 for the first post of
+    the step's feed; or, when ``by_slot`` is given, its values (the last one for later slots).
+    """
+
+    floor: float = Field(
+        0.8, ge=0, le=1,
+        description="Attention far down the feed, relative to the first slot (1: position "
+                    "does not matter).")
+    half_life_slots: float = Field(
+        12.0, gt=0, le=10_000,
+        description="Slots after which attention has lost half of the way to the floor.")
+    by_slot: list[Annotated[float, Field(ge=0, le=1)]] = Field(
+        default_factory=list,
+        description="Attention per slot from the first, each 0..1, the last repeated for later "
+                    "slots (empty: the decay above).")
 
 
 class CompletionCoefficients(Section):
@@ -680,6 +704,15 @@ class Funnel(Section):
         72.0, gt=0, description="Half-life of a viewer's familiarity with a creator."
     )
     reference_price: float = Field(30.0, gt=0, description="Price at which the price term is zero.")
+    attention: Attention = Field(default_factory=Attention,
+                                 description="Attention over feed slots (scales the chance of watching).")
+    show_like_counts: bool = Field(
+        True, description="Whether viewers see like counts (false: social proof has nothing to "
+                          "read; the platform still counts likes and ranks by them).")
+    social_proof_reference: Literal["absolute", "feed"] = Field(
+        "absolute", description="What a like count is read against: absolute (log(1 + likes) "
+                                "as shown) or feed (minus the mean log(1 + likes) of the posts in "
+                                "the viewer's feed this step: which post is more popular).")
 
 
 # --- money and goals ----------------------------------------------------------------
@@ -855,6 +888,36 @@ class Money(Section):
         return bool(self.channels or self.goals or self.benchmarks)
 
 
+# --- a fixed catalog ----------------------------------------------------------------
+
+
+class CatalogPost(Section):
+    """One post of a fixed catalog, with its attributes given rather than drawn."""
+
+    name: str = Field("post", pattern=NAME_PATTERN, description="Name of the post, used in outputs.")
+    creator: str = Field("creator", description="Its creator, by its name in the outputs "
+                                                "(entries with count > 1 are numbered: band-3).")
+    style: str = Field("entertainment", description="Its style (for measures by style).")
+    topic_mix: dict[str, float] = Field(
+        default_factory=dict, description="Relative weight of each topic (empty: all topics equal).")
+    quality: float = Field(
+        0.5, ge=0, le=1,
+        description="Intrinsic quality, 0..1 (the post's production quality: it enters appeal "
+                    "with weight funnel.appeal.quality).")
+    entertainment: float = Field(0.5, ge=0, le=1, description="Entertainment e, 0..1.")
+    information: float = Field(0.0, ge=0, le=1, description="Information i, 0..1.")
+    call_to_action: float = Field(0.0, ge=0, le=1, description="Call to action k, 0..1.")
+    duration_s: float = Field(30.0, gt=0, le=36_000, description="Duration, seconds.")
+
+
+class Catalog(Section):
+    """A fixed catalog (as in Salganik et al.'s MusicLab): these posts only, no new ones, and
+    each viewer visits once, seeing the whole catalog in the order of the ranking policy."""
+
+    posts: list[CatalogPost] = Field(default_factory=lambda: [CatalogPost()], min_length=1,
+                                     description="The posts of the catalog.")
+
+
 # --- measures -----------------------------------------------------------------------
 
 
@@ -907,6 +970,9 @@ class Scenario(Section):
     metrics: Metrics = Field(default_factory=Metrics, description="Settings of the measures.")
     money: Money = Field(default_factory=Money,
                          description="Revenue channels, goals and benchmarks (all off by default).")
+    catalog: Catalog | None = Field(
+        None, description="A fixed catalog of posts visited once by each viewer; absent: "
+                          "creators publish and viewers come and go.")
 
 
 # --- cross-references ---------------------------------------------------------------
@@ -989,6 +1055,7 @@ def check_references(scenario: Scenario) -> list[tuple[str, str]]:
         problems.append(("ranking.distribution.trending_min_tier",
                          f"must be below the number of tiers ({len(tiers)})"))
     problems += check_money(scenario)
+    problems += check_catalog(scenario)
     bins = scenario.metrics.reach_bins
     if bins[0] != 0 or any(later <= earlier for earlier, later in itertools.pairwise(bins)):
         problems.append(("metrics.reach_bins", "must start at 0 and increase strictly"))
@@ -1080,4 +1147,53 @@ def check_levers(scenario: Scenario, index: int) -> list[tuple[str, str]]:
                                  f"unknown style {style!r}{hint}; known: {', '.join(styles)}"))
         if len(set(names)) != len(names):
             problems.append((f"{path}.{field}", "styles must not repeat"))
+    return problems
+
+
+CATALOG_POLICIES = ("random", "popularity")
+"""Ranking policies that can order a fixed catalog."""
+
+
+def check_catalog(scenario: Scenario) -> list[tuple[str, str]]:
+    """A catalog's posts name existing creators, styles and topics, have unique names, fit in
+    one visit's feed, and are ordered by a policy that can order a catalog."""
+    catalog = scenario.catalog
+    if catalog is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    creators, styles, topics = creator_names(scenario), list(scenario.styles), scenario.topics
+    seen: set[str] = set()
+    for index, post in enumerate(catalog.posts):
+        path = f"catalog.posts[{index}]"
+        if post.name in seen:
+            problems.append((f"{path}.name", f"duplicate post name {post.name!r}"))
+        seen.add(post.name)
+        for field, name, known, what in (("creator", post.creator, creators, "creator"),
+                                         ("style", post.style, styles, "style")):
+            if name not in known:
+                close = get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                numbered = ("; creators with count > 1 are numbered (name-1, name-2, ...)"
+                            if what == "creator" else f"; known: {', '.join(known)}")
+                problems.append((f"{path}.{field}", f"unknown {what} {name!r}{hint}{numbered}"))
+        for key, value in post.topic_mix.items():
+            if key not in topics:
+                close = get_close_matches(key, topics, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append((f"{path}.topic_mix.{key}",
+                                 f"unknown topic {key!r}{hint}; known: {', '.join(topics)}"))
+            elif not value >= 0:
+                problems.append((f"{path}.topic_mix.{key}", f"must be >= 0, got {value}"))
+        if post.topic_mix and sum(post.topic_mix.values()) <= 0:
+            problems.append((f"{path}.topic_mix", "weights must not all be zero"))
+    if len(catalog.posts) > scenario.ranking.max_feed_length:
+        problems.append(("catalog.posts",
+                         f"{len(catalog.posts)} posts do not fit in one visit: a visit shows the "
+                         f"whole catalog, so ranking.max_feed_length "
+                         f"({scenario.ranking.max_feed_length}) must be at least "
+                         f"{len(catalog.posts)}"))
+    if scenario.ranking.policy not in CATALOG_POLICIES:
+        problems.append(("ranking.policy",
+                         f"a catalog is ordered by {' or '.join(CATALOG_POLICIES)}, not "
+                         f"{scenario.ranking.policy!r}"))
     return problems

@@ -92,3 +92,14 @@ def write_sweep(tmp_path: Path):
         path.write_text(header + body)
         return path
     return write
+
+
+# --- social proof: a fixed catalog ------------------------------------------------------
+
+SOCIAL_PROOF = SCENARIOS / "social_proof"
+MUSICLAB = SOCIAL_PROOF / "musiclab.toml"
+
+
+def small_catalog(*overrides: str, path: Path = MUSICLAB) -> Scenario:
+    """A MusicLab scenario at 400 visitors over 10 steps (40 a step; about 0.05 s a run)."""
+    return load_scenario(path, ["population.size=400", "steps=10", *overrides])
