@@ -47,16 +47,20 @@ def use_compiled(flag: bool):
         _enabled = previous
 
 
-def kernel(parallel: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
+def kernel(parallel: bool = False,
+           inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
     """Decorator: compile with numba (cached on disk), or None when numba is missing.
 
-    Kernels never use fast-math: their floating-point operations must match the
-    numpy twin's exactly.
+    ``inline`` marks a small helper that kernels call per element: numba then
+    copies it into its callers instead of calling it (a call passing several
+    arrays costs more than the work). Kernels never use fast-math: their
+    floating-point operations must match the numpy twin's exactly.
     """
     def wrap(function: Callable[..., Any]) -> Callable[..., Any] | None:
         if numba is None:
             return None
-        return numba.njit(cache=True, nogil=True, parallel=parallel)(function)
+        return numba.njit(cache=True, nogil=True, parallel=parallel,
+                          inline="always" if inline else "never")(function)
     return wrap
 
 

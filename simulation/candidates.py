@@ -97,17 +97,21 @@ def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulativ
                     base, total, guide):  # pragma: no cover
     n_rows, n_groups = group_cumulative.shape
     drawn = np.empty(uniforms.shape, dtype=np.int64)
-    for row in prange(n_rows):
-        row_total = group_cumulative[row, n_groups - 1]
-        for j in range(uniforms.shape[1]):
-            group = (_first_above(group_cumulative[row], row_total, group_uniforms[row, j])
-                     if row_total > 0 else -1)
-            drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start, end,
-                                       base, total, guide)
+    n_blocks = max(1, -(-n_rows // 1024))
+    for block in prange(n_blocks):
+        normalised = np.empty(n_groups, dtype=np.float64)
+        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
+            row_total = group_cumulative[row, n_groups - 1]
+            for g in range(n_groups):
+                normalised[g] = group_cumulative[row, g] / row_total
+            for j in range(uniforms.shape[1]):
+                group = _first_above(normalised, group_uniforms[row, j]) if row_total > 0 else -1
+                drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start,
+                                           end, base, total, guide)
     return drawn
 
 
-@kernel()
+@kernel(inline=True)
 def _pool_post(group, uniform, posts, cumulative, start, end, base, total,
                guide):  # pragma: no cover
     safe = max(group, 0)
@@ -152,21 +156,26 @@ def draw_categories(weights: np.ndarray, uniforms: np.ndarray, chunk: int = 1 <<
 def _pick_categories(cumulative, uniforms):  # pragma: no cover
     n_rows, n_groups = cumulative.shape
     category = np.empty(uniforms.shape, dtype=np.int64)
-    for row in prange(n_rows):
-        total = cumulative[row, n_groups - 1]
-        for j in range(uniforms.shape[1]):
-            category[row, j] = _first_above(cumulative[row], total, uniforms[row, j]) \
-                if total > 0 else -1
+    n_blocks = max(1, -(-n_rows // 1024))
+    for block in prange(n_blocks):
+        normalised = np.empty(n_groups, dtype=np.float64)
+        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
+            total = cumulative[row, n_groups - 1]
+            for g in range(n_groups):
+                normalised[g] = cumulative[row, g] / total
+            for j in range(uniforms.shape[1]):
+                category[row, j] = _first_above(normalised, uniforms[row, j]) if total > 0 else -1
     return category
 
 
-@kernel()
-def _first_above(cumulative, total, uniform):  # pragma: no cover
-    # The number of normalised cumulative weights <= uniform (a linear scan: few groups),
-    # clipped to the last group: searchsorted(cumulative / total, uniform, "right").
+@kernel(inline=True)
+def _first_above(normalised, uniform):  # pragma: no cover
+    # The number of normalised cumulative weights <= uniform among all groups but the
+    # last: searchsorted(cumulative / total, uniform, "right") clipped to the last group
+    # (the weights never decrease). Counted without branches: there are few groups.
     found = 0
-    while found < len(cumulative) - 1 and cumulative[found] / total <= uniform:
-        found += 1
+    for g in range(len(normalised) - 1):
+        found += normalised[g] <= uniform
     return found
 
 

@@ -92,14 +92,14 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
     the random numbers of the others (common random numbers across scenarios).
     """
     n = len(imp)
-    uniform = rng.random((n, len(_DRAWS)), dtype=np.float32)
+    uniform = rng.random((len(_DRAWS), n), dtype=np.float32)  # one row per draw, contiguous
     noise = rng.standard_normal(n, dtype=np.float32)
     appeal_ = appeal(config, imp, noise)
     intent_relevance = imp.intent * imp.relevance
     familiarity = np.log1p(imp.familiarity)
 
     def happens(name: str, log_odds: np.ndarray, among: np.ndarray) -> np.ndarray:
-        return among & (uniform[:, _DRAW[name]] < sigmoid(log_odds))
+        return among & (uniform[_DRAW[name]] < sigmoid(log_odds))
 
     def propensity(name: str) -> np.ndarray:
         return imp.log_propensity[:, _PROPENSITY[name]]
@@ -111,13 +111,13 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
     # Watch or swipe: appeal and social proof set the odds; attention at the slot scales the chance.
     watch_chance = attention(c.attention, imp.slot) * sigmoid(
         c.view.intercept + c.view.appeal * appeal_ + c.view.social_proof * social_proof)
-    viewed = events["impressions"] & (uniform[:, _DRAW["view"]] < watch_chance)
+    viewed = events["impressions"] & (uniform[_DRAW["view"]] < watch_chance)
     events["views"] = viewed
     completed = happens("completion", c.completion.intercept + c.completion.appeal * appeal_
                         + c.completion.duration * imp.duration_s / 10.0, viewed)
     events["completions"] = completed
     # Share of the video watched: all of it if completed, otherwise a draw that rises with appeal.
-    partial = 0.05 + 0.9 * uniform[:, _DRAW["watch"]] ** (1.0 / (1.0 + np.maximum(appeal_, 0)))
+    partial = 0.05 + 0.9 * uniform[_DRAW["watch"]] ** (1.0 / (1.0 + np.maximum(appeal_, 0)))
     watch_fraction = np.where(completed, 1.0, np.where(viewed, partial, 0.0)).astype(np.float32)
 
     events["likes"] = happens("like", c.like.intercept + c.like.appeal * appeal_
@@ -147,20 +147,31 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
                                 + c.follow.profile_visit * visited
                                 + c.follow.like * events["likes"] + propensity("follow"),
                                 viewed & ~imp.following)
-    # Past the profile the funnel runs on intent x relevance, trust and the profile itself.
-    clicked = happens("link_click", c.link_click.intercept
-                      + c.link_click.profile_quality * imp.profile_quality
-                      + c.link_click.intent_relevance * intent_relevance
-                      + c.link_click.familiarity * familiarity, visited & imp.is_brand)
-    events["link_clicks"] = clicked
-    lead = happens("lead", c.lead.intercept + c.lead.intent_relevance * intent_relevance
-                   + c.lead.familiarity * familiarity, clicked)
-    events["leads"] = lead
-    price_term = np.log(np.maximum(imp.price, 1e-6) / c.reference_price)
-    events["purchases"] = happens("purchase", c.purchase.intercept
-                                  + c.purchase.intent_relevance * intent_relevance
-                                  + c.purchase.familiarity * familiarity
-                                  + c.purchase.price * price_term, lead)
+    # Past the profile the funnel runs on intent x relevance, trust and the profile itself. Only
+    # visitors of a brand's profile can go on (a few in a thousand impressions): the same
+    # numbers are computed for them alone.
+    tail = np.flatnonzero(visited & imp.is_brand)
+    tail_intent_relevance, tail_familiarity = intent_relevance[tail], familiarity[tail]
+
+    def happens_in_tail(name: str, log_odds: np.ndarray, among: np.ndarray) -> np.ndarray:
+        return among & (uniform[_DRAW[name], tail] < sigmoid(log_odds))
+
+    clicked = happens_in_tail("link_click", c.link_click.intercept
+                              + c.link_click.profile_quality * imp.profile_quality[tail]
+                              + c.link_click.intent_relevance * tail_intent_relevance
+                              + c.link_click.familiarity * tail_familiarity,
+                              np.ones(len(tail), dtype=bool))
+    lead = happens_in_tail("lead", c.lead.intercept
+                           + c.lead.intent_relevance * tail_intent_relevance
+                           + c.lead.familiarity * tail_familiarity, clicked)
+    price_term = np.log(np.maximum(imp.price[tail], 1e-6) / c.reference_price)
+    purchased = happens_in_tail("purchase", c.purchase.intercept
+                                + c.purchase.intent_relevance * tail_intent_relevance
+                                + c.purchase.familiarity * tail_familiarity
+                                + c.purchase.price * price_term, lead)
+    for name, happened in (("link_clicks", clicked), ("leads", lead), ("purchases", purchased)):
+        events[name] = np.zeros(n, dtype=bool)
+        events[name][tail] = happened
     revenue = np.where(events["purchases"], imp.price, 0.0).astype(np.float64)
     return Reactions(events={name: events[name] for name in EVENTS},
                      watch_fraction=watch_fraction, revenue=revenue)

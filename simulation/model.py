@@ -219,7 +219,7 @@ class EngagementModel(Model):
         return Impressions(
             viewer=viewer,
             post=post,
-            slot=slots.astype(np.int64),
+            slot=slots,
             tier=posts.tier[post].astype(np.int64),
             source=feed.source[rows, slots],
             creator=creator,
@@ -233,14 +233,15 @@ class EngagementModel(Model):
             call_to_action=posts.call_to_action[post],
             quality=posts.quality[post],
             duration_s=posts.duration_s[post],
-            trend_heat=trend_heat.astype(np.float32),
+            trend_heat=np.asarray(trend_heat, dtype=np.float32),
             displayed_likes=posts.displayed_likes[post],
             relevance=creators.relevance[creator, segment],
             is_brand=creators.is_brand[creator],
             profile_quality=creators.profile_quality[creator],
             price=creators.price[creator],
             consistency=creators.consistency[creator],
-            familiarity=self.familiarity.read(viewer, creator, self.hour).astype(np.float32),
+            familiarity=np.asarray(self.familiarity.read(viewer, creator, self.hour),
+                                   dtype=np.float32),
             following=self.follows.table[viewer, creator],
         )
 

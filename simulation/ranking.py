@@ -142,7 +142,7 @@ def _select_top_keys(candidates, keys, source, feed_length, width):  # pragma: n
     return posts, chosen_source, chosen
 
 
-@kernel()
+@kernel(inline=True)
 def _select_row(row, candidates, keys, source, feed_length, posts, chosen_source,
                 chosen):  # pragma: no cover
     # The row's best keys, best first, by insertion into a short sorted list.
@@ -434,11 +434,13 @@ class ForYouPolicy:
             merged, merged_source, merged_affinity = retrieval.admit(viewers[short], merged,
                                                                      merged_source)
             width = max(candidates.shape[1], merged.shape[1])
-            candidates, source, affinity = (widen(values, width, fill) for values, fill in (
-                (candidates, NO_POST), (source, -1), (affinity, 0)))
-            candidates[short] = widen(merged, width, NO_POST)
-            source[short] = widen(merged_source, width, -1)
-            affinity[short] = widen(merged_affinity, width, 0)
+            if width > candidates.shape[1]:
+                candidates, source, affinity = (widen(values, width, fill) for values, fill in (
+                    (candidates, NO_POST), (source, -1), (affinity, 0)))
+            for values, update, fill in ((candidates, merged, NO_POST),
+                                         (source, merged_source, -1),
+                                         (affinity, merged_affinity, 0)):
+                values[short] = widen(update, width, fill)
         return candidates, source, affinity
 
 
