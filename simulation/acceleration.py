@@ -47,10 +47,32 @@ def use_compiled(flag: bool):
         _enabled = previous
 
 
+PARALLEL_FROM = 4096
+"""Rows (the first argument's length) from which a parallel kernel runs on every core.
+Below it the kernel runs on one: waking threads costs more than small work, all the
+more on a busy machine."""
+
+
+class Kernel:
+    """A kernel compiled twice, on all cores and on one, run by the size of its input."""
+
+    def __init__(self, function: Callable[..., Any]):
+        self.parallel = numba.njit(cache=True, nogil=True, parallel=True)(function)
+        self.serial = numba.njit(cache=True, nogil=True)(function)
+        self.__name__, self.__doc__ = function.__name__, function.__doc__
+
+    def __call__(self, *args: Any) -> Any:
+        rows = len(args[0]) if hasattr(args[0], "__len__") else 0
+        use = self.parallel if rows >= PARALLEL_FROM and numba.get_num_threads() > 1 else self.serial
+        return use(*args)
+
+
 def kernel(parallel: bool = False,
            inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
     """Decorator: compile with numba (cached on disk), or None when numba is missing.
 
+    A ``parallel`` kernel spreads its ``prange`` loops over the cores for large
+    inputs (:class:`Kernel`); call it from Python, not from another kernel.
     ``inline`` marks a small helper that kernels call per element: numba then
     copies it into its callers instead of calling it (a call passing several
     arrays costs more than the work). Kernels never use fast-math: their
@@ -59,7 +81,9 @@ def kernel(parallel: bool = False,
     def wrap(function: Callable[..., Any]) -> Callable[..., Any] | None:
         if numba is None:
             return None
-        return numba.njit(cache=True, nogil=True, parallel=parallel,
+        if parallel:
+            return Kernel(function)
+        return numba.njit(cache=True, nogil=True,
                           inline="always" if inline else "never")(function)
     return wrap
 

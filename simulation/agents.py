@@ -126,11 +126,12 @@ class Creator(Agent):
 class ViewerAgents(Sequence[Viewer]):
     """The viewers as Mesa agents, by index: created at once, or on first access at scale."""
 
-    def __init__(self, model: EngagementModel, size: int, eager: bool):
-        self._model = model
+    def __init__(self, model: EngagementModel, size: int, eager: bool,
+                 agent_class: type[Viewer] = Viewer):
+        self._model, self._class = model, agent_class
         self._agents: list[Viewer | None] = [None] * size
         if eager:
-            self._agents = [Viewer(model, index) for index in range(size)]
+            self._agents = [agent_class(model, index) for index in range(size)]
 
     def __len__(self) -> int:
         return len(self._agents)
@@ -147,7 +148,7 @@ class ViewerAgents(Sequence[Viewer]):
         agent = self._agents[index]
         if agent is None:
             position = range(len(self))[index]  # normalises negative indices, checks range
-            agent = self._agents[position] = Viewer(self._model, position)
+            agent = self._agents[position] = self._class(self._model, position)
         return agent
 
     def __iter__(self) -> Iterator[Viewer]:

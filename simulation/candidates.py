@@ -187,7 +187,7 @@ def draw_followed(table: np.ndarray, viewers: np.ndarray, creator_weight: np.nda
     ``table[viewers] * creator_weight`` without building that (A, C) matrix.
     """
     if compiled():
-        return _pick_followed(table, viewers, creator_weight.astype(np.float64),
+        return _pick_followed(viewers, table, creator_weight.astype(np.float64),
                               np.ascontiguousarray(uniforms, dtype=np.float64))
     drawn = np.empty(uniforms.shape, dtype=np.int64)
     for first in range(0, len(viewers), chunk):
@@ -198,7 +198,7 @@ def draw_followed(table: np.ndarray, viewers: np.ndarray, creator_weight: np.nda
 
 
 @kernel(parallel=True)
-def _pick_followed(table, viewers, creator_weight, uniforms):  # pragma: no cover
+def _pick_followed(viewers, table, creator_weight, uniforms):  # pragma: no cover
     n_rows, n_creators = len(viewers), len(creator_weight)
     drawn = np.empty(uniforms.shape, dtype=np.int64)
     n_blocks = max(1, -(-n_rows // 1024))

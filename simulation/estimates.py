@@ -28,8 +28,8 @@ def paired_cosine(left_units: np.ndarray, left: np.ndarray, right_units: np.ndar
     topic by topic, in order, so that the compiled kernel gives the same numbers.
     """
     if compiled():
-        return _paired_cosine(left_units, left.astype(np.int64), right_units,
-                              right.astype(np.int64))
+        return _paired_cosine(np.asarray(left, dtype=np.int64), left_units,
+                              np.asarray(right, dtype=np.int64), right_units)
     total = left_units[left, 0] * right_units[right, 0]
     for topic in range(1, left_units.shape[1]):
         total += left_units[left, topic] * right_units[right, topic]
@@ -37,7 +37,7 @@ def paired_cosine(left_units: np.ndarray, left: np.ndarray, right_units: np.ndar
 
 
 @kernel(parallel=True)
-def _paired_cosine(left_units, left, right_units, right):  # pragma: no cover
+def _paired_cosine(left, left_units, right, right_units):  # pragma: no cover
     cosine = np.empty(len(left), dtype=np.float32)
     for i in prange(len(left)):
         total = left_units[left[i], 0] * right_units[right[i], 0]

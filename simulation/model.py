@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import DataCollector, Model
 
-from simulation.agents import Creator, ViewerAgents
+from simulation.agents import Creator, Viewer, ViewerAgents
 from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
 from simulation.catalog import FixedCatalog
@@ -56,6 +56,9 @@ _REACH_COLUMNS = [EVENT_INDEX[name] for name in REACH_EVENTS]
 
 class EngagementModel(Model):
     """A short-video platform: viewers, creators, posts, a ranking policy and a funnel."""
+
+    viewer_class: type[Viewer] = Viewer
+    """The Mesa agent class of viewers (benchmarks/plain_mesa.py gives them a step())."""
 
     def __init__(self, config: Scenario, seed: int | np.random.SeedSequence | None = None):
         # An int (default: the scenario's seed) is the entropy of a fresh SeedSequence. A
@@ -136,7 +139,8 @@ class EngagementModel(Model):
         # Mesa agents: views onto the arrays above.
         self.viewer_agents = ViewerAgents(
             self, self.population.size,
-            eager=self.population.size <= config.population.eager_agents_up_to)
+            eager=self.population.size <= config.population.eager_agents_up_to,
+            agent_class=self.viewer_class)
         self.creator_agents = [Creator(self, c) for c in range(self.creators.size)]
 
         self.datacollector = DataCollector(tables={
@@ -249,6 +253,11 @@ class EngagementModel(Model):
 
     def record(self, imp: Impressions, reactions: Reactions) -> None:
         """Update counters, platform estimates, familiarity, follows, shares and tiers."""
+        self.record_reactions(imp, reactions)
+        self.update_distribution()
+
+    def record_reactions(self, imp: Impressions, reactions: Reactions) -> None:
+        """Update counters, platform estimates, familiarity, follows and shares."""
         posts, events = self.posts, reactions.events
         n_segments, n_tiers = posts.n_segments, posts.n_tiers
         # A viewer who meets two posts of a creator in one step can follow only once.
@@ -296,7 +305,9 @@ class EngagementModel(Model):
         shared = events["shares"]
         self.inbox.deliver(self.graph, imp.viewer[shared], imp.post[shared], self.hour)
 
-        # Displayed likes and staged distribution, judged on the counters just updated.
+    def update_distribution(self) -> None:
+        """Displayed likes and staged distribution, judged on the counters as they stand."""
+        posts = self.posts
         posts.displayed_likes[:] = posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
         live = live_posts(self)
         ranking = self.config.ranking

@@ -144,8 +144,9 @@ class ShareInbox:
         taken = np.full((len(viewers), quota), -1, dtype=np.int64)
         if quota == 0 or len(self) == 0:
             return taken
-        # Entries for these viewers (sorted; a block of the active viewers, or all of them).
-        due = np.flatnonzero(active[self.recipient])
+        # Entries for these viewers (sorted; a block of the active viewers, or all of them),
+        # shared before this hour: a share reaches friends' next feeds, not this step's.
+        due = np.flatnonzero(active[self.recipient] & (self.expires - self.ttl_hours < hour))
         row = np.searchsorted(viewers, self.recipient[due])
         due = due[(row < len(viewers)) & (viewers[np.minimum(row, len(viewers) - 1)]
                                           == self.recipient[due])]

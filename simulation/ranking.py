@@ -202,13 +202,15 @@ def select_within_allowance(candidates: np.ndarray, keys: np.ndarray, source: np
     """
     width = int(min(feed_length.max(initial=0), candidates.shape[1]))
     if compiled() and width > 0:
-        posts, chosen_source, chosen = _select_within_allowance(
-            np.ascontiguousarray(candidates, dtype=np.int64), keys.astype(np.float64),
-            np.ascontiguousarray(source, dtype=np.int8),
-            np.ascontiguousarray(priority, dtype=np.float64),
-            np.asarray(feed_length, dtype=np.int64), np.asarray(allowance, dtype=np.float64),
-            live.first, rounds, width)
-        return Feed(viewers, posts, chosen_source, chosen)
+        candidates = np.ascontiguousarray(candidates, dtype=np.int64)
+        keys, source = keys.astype(np.float64), np.ascontiguousarray(source, dtype=np.int8)
+        feed_length = np.asarray(feed_length, dtype=np.int64)
+        feed = _select_top_keys(candidates, keys, source, feed_length, width)
+        _withdraw_over_allowance(candidates, keys, source,
+                                 np.ascontiguousarray(priority, dtype=np.float64), feed_length,
+                                 np.asarray(allowance, dtype=np.float64), live.first, rounds,
+                                 *feed)
+        return Feed(viewers, *feed)
     keys = keys.copy()
     feed = select_feed(candidates, keys, source, feed_length, viewers)
     for attempt in range(rounds + 1):
@@ -236,10 +238,10 @@ def select_within_allowance(candidates: np.ndarray, keys: np.ndarray, source: np
 
 
 @kernel()
-def _select_within_allowance(candidates, keys, source, priority, feed_length, allowance, first,
-                             rounds, width):  # pragma: no cover
-    n_rows, n_live = candidates.shape[0], len(allowance)
-    posts, chosen_source, chosen = _select_top_keys(candidates, keys, source, feed_length, width)
+def _withdraw_over_allowance(candidates, keys, source, priority, feed_length, allowance, first,
+                             rounds, posts, chosen_source, chosen):  # pragma: no cover
+    # The feeds (posts, chosen_source, chosen) are updated in place.
+    n_rows, n_live, width = candidates.shape[0], len(allowance), posts.shape[1]
     changed = np.zeros(n_rows, dtype=np.bool_)
     for attempt in range(rounds + 1):
         # Shown impressions per post; a post shown more often than its allowance is contested.
@@ -253,7 +255,7 @@ def _select_within_allowance(candidates, keys, source, priority, feed_length, al
             start[local + 1] = start[local] + (counts[local] if counts[local] > allowance[local]
                                                else 0)
         if start[n_live] == 0:
-            return posts, chosen_source, chosen
+            return
         # The contested impressions, grouped by post in feed order (row, then slot).
         member_row = np.empty(start[n_live], dtype=np.int64)
         member_slot = np.empty(start[n_live], dtype=np.int64)
@@ -299,7 +301,6 @@ def _select_within_allowance(candidates, keys, source, priority, feed_length, al
                         at += 1
                 for slot in range(at, width):
                     posts[row, slot], chosen_source[row, slot], chosen[row, slot] = NO_POST, -1, -1
-    return posts, chosen_source, chosen
 
 
 def stack_blocks(blocks: list[tuple[np.ndarray, ...]], n_rows: int) -> tuple[np.ndarray, ...]:
@@ -384,15 +385,29 @@ class ForYouPolicy:
 
     def __init__(self, config: Ranking):
         self.config = config
+        self._step: tuple[int, int] | None = None  # (model, step) the pools below were built for
+        self._pools: tuple[LivePosts, _Retrieval, np.ndarray] | None = None
+
+    def _step_pools(self, model: EngagementModel) -> tuple[LivePosts, _Retrieval, np.ndarray]:
+        """The live posts, candidate pools and predicted engagement x freshness of this step.
+
+        Built once per step; a model that builds feeds viewer by viewer within a step
+        (benchmarks/plain_mesa.py) reuses them, as the platform would.
+        """
+        if self._step != (id(model), model.steps):
+            config, posts = self.config, model.posts
+            live = live_posts(model)
+            predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
+                                         config.prior_strength) * live.freshness
+            self._pools = (live, _Retrieval(model, live, config), predicted)
+            self._step = (id(model), model.steps)
+        return self._pools
 
     def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
         config, posts = self.config, model.posts
-        live = live_posts(model)
-        retrieval = _Retrieval(model, live, config)
         # The score's part that is the same for every viewer: predicted engagement x freshness.
-        predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
-                                     config.prior_strength) * live.freshness
+        live, retrieval, predicted = self._step_pools(model)
         authors = posts.creator[live.ids].astype(np.int64)
         boost = model.retargeting.boost if model.retargeting is not None else None
         blocks = []
