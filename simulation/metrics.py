@@ -232,7 +232,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "policy": config.ranking.policy,
         "steps": int(model.steps),
         "hours": float(model.steps * config.step_hours),
-        "viewers": int(model.population.size),
+        "viewers": int((~model.population.is_bot).sum()),
         "creators": int(model.creators.size),
         "posts": int(posts.size),
         "totals": {**event_dict(totals), "revenue": float(posts.revenue.sum())},
@@ -255,6 +255,10 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
                       "end": int(model.follows.count.sum())},
         "brands": brands,
         **({"money": model.money.summarize(model)} if model.money is not None else {}),
+        **({"bought_likes": model.bots.summarize(model)} if model.bots is not None else {}),
+        **({"detection": model.detector.summarize()} if model.detector is not None else {}),
+        **({"promotion": model.promotions.summarize(model)}
+           if model.promotions is not None else {}),
         **lever_measures(model),
     }
 

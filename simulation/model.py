@@ -18,11 +18,13 @@ import numpy as np
 from mesa import DataCollector, Model
 
 from simulation.agents import Creator, Viewer
+from simulation.bots import BotFarm
 from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
 from simulation.collaborations import Collaborations
 from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
 from simulation.creators import CreatorTable
+from simulation.detection import Detector
 from simulation.distribution import StagedDistribution
 from simulation.estimates import InterestEstimates, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS
@@ -34,13 +36,14 @@ from simulation.money import MoneyLedger
 from simulation.network import Follows, ShareInbox, build_social_graph
 from simulation.population import Population
 from simulation.predictions import PlatformRates, engagement_score
+from simulation.promotion import Promotions
 from simulation.ranking import SOURCES, Feed, live_posts, make_policy
 from simulation.retargeting import Retargeting
 from simulation.scenario import Scenario
 from simulation.trends import Trends
 
 STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
-           "money", "collaborations", "learning", "hashtags")
+           "money", "collaborations", "learning", "hashtags", "promotion")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
 graph, posts' attributes and who opens the app when as they were, and the
@@ -73,6 +76,14 @@ class EngagementModel(Model):
         # Who is on the platform.
         self.population = Population.draw(config, np.random.default_rng(streams["population"]))
         self.creators = CreatorTable.from_scenario(config)
+        # Purchased engagement (bots.py, detection.py, promotion.py): None unless asked. Bot
+        # accounts are appended after the real viewers, who keep their friends and follows.
+        n_real = self.population.size
+        self.bots = BotFarm.from_scenario(config, self.creators, n_real)
+        if self.bots is not None:
+            self.population = self.bots.add_accounts(self.population)
+        self.detector = Detector.from_scenario(config, self.creators)
+        self.promotions = Promotions.from_scenario(config, self.creators, streams["promotion"])
         # Marketing levers (all off unless the scenario's creators ask for them).
         self.schedule = PostingSchedule(config, self.creators)
         self.collaborations = Collaborations(config, self.creators)
@@ -84,11 +95,11 @@ class EngagementModel(Model):
                                                      self.population.size)
         self.styles = StyleTable.from_scenario(config)
         self.trends = Trends(config)
-        self.graph = build_social_graph(config.network, self.population.size,
+        self.graph = build_social_graph(config.network, n_real,
                                         np.random.default_rng(streams["network"]))
         self.follows = Follows(self.population.size, self.creators.size)
         self.follows.seed_initial(np.random.default_rng(streams["creators"]),
-                                  self.population.interests, self.creators.topic_mix,
+                                  self.population.interests[:n_real], self.creators.topic_mix,
                                   self.creators.initial_followers)
         self.initial_followers = self.follows.count.copy()
         self.interest_units = unit_rows(self.population.interests)
@@ -162,11 +173,17 @@ class EngagementModel(Model):
         if self.learners is not None:
             self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
+        if self.bots is not None:
+            self.bots.deliver(self)
+        if self.detector is not None:
+            self.detector.review(self)
         viewers, feed_length = self.population.open_sessions(
             self._session_rng, self.config.step_hours, self.config.ranking.max_feed_length)
         self.active[:] = False
         self.active[viewers] = True
         feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
+        if self.promotions is not None:
+            feed = self.promotions.place(self, feed)
         impressions = self.impressions_of(feed)
         # A fresh generator per step, keyed by the step, so that the funnel's draws of one
         # step do not depend on how many impressions earlier steps had.
@@ -174,6 +191,8 @@ class EngagementModel(Model):
             self._reaction_seed.entropy, spawn_key=(*self._reaction_seed.spawn_key, self.steps)))
         reactions = react(self.config.funnel, impressions, step_rng)
         self.record(impressions, reactions)
+        if self.promotions is not None:
+            self.promotions.record(impressions, reactions)
         if self.money is not None:
             self.money.record_step(self, impressions, reactions)
         self.collect(impressions, reactions)
@@ -275,7 +294,8 @@ class EngagementModel(Model):
         self.inbox.deliver(self.graph, imp.viewer[shared], imp.post[shared], self.hour)
 
         # Displayed likes and staged distribution, judged on the counters just updated.
-        posts.displayed_likes[:] = posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+        posts.displayed_likes[:] = (posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+                                    + posts.bot_counts[:, EVENT_INDEX["likes"]])
         live = live_posts(self)
         ranking = self.config.ranking
         scores = engagement_score(posts, live.ids, ranking.weights, self.platform_rates,
