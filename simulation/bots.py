@@ -16,9 +16,11 @@ is one impression, one view and one like by a bot that had not liked the post be
 That traffic is counted in the posts' bot counters (``PostStore.bot_counts``), apart from
 the real viewers' ``counts``. The platform cannot tell the two apart: displayed likes, the
 predicted rates behind the ranking score and tier promotion
-(``predictions.observed_events``), the tier budgets and the platform-wide priors all include
-it. The funnel never sees a bot, so no follow, profile visit, link click, lead or purchase
-comes from one, and every real measure (``counts``) leaves bot traffic out.
+(``predictions.observed_events``) and the platform-wide priors all include it. Bots reach
+the posts directly, not through the feed, so they do not spend a tier's budget of
+impressions (organic feed impressions do). The funnel never sees a bot, so no follow,
+profile visit, link click, lead or purchase comes from one, and every real measure
+(``counts``) leaves bot traffic out.
 
 Shapes: V real viewers, B bot accounts, G orders (one per buying creator), n posts served.
 """
@@ -188,8 +190,6 @@ class BotFarm:
         if watch_fraction >= 1.0:
             posts.bot_counts[ids, EVENT_INDEX["completions"]] += given
         posts.bot_watch_fraction_sum[ids] += watch_fraction * given
-        # Bot impressions spend the post's tier budget like any other: the platform counts them.
-        posts.tier_impressions[ids] += given
         # Which bots: each post's likes go round the farm from a post-dependent start, so no bot
         # likes a post twice (delivered + given <= bots) and the work is spread over the bots.
         post = np.repeat(ids, given)

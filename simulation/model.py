@@ -37,7 +37,7 @@ from simulation.network import Follows, ShareInbox, build_social_graph
 from simulation.population import Population
 from simulation.predictions import PlatformRates, engagement_score
 from simulation.promotion import Promotions
-from simulation.ranking import SOURCES, Feed, live_posts, make_policy
+from simulation.ranking import SOURCE_INDEX, SOURCES, Feed, live_posts, make_policy
 from simulation.retargeting import Retargeting
 from simulation.scenario import Scenario
 from simulation.trends import Trends
@@ -262,7 +262,9 @@ class EngagementModel(Model):
             posts.watch_fraction_sum[first:] += np.bincount(local, weights=reactions.watch_fraction,
                                                             minlength=span)
             posts.revenue[first:] += np.bincount(local, weights=reactions.revenue, minlength=span)
-            posts.tier_impressions[first:] += np.bincount(local, minlength=span)
+            # Tier budgets are spent by organic impressions; paid ones (promotion.py) are not.
+            organic = imp.source != SOURCE_INDEX["promoted"]
+            posts.tier_impressions[first:] += np.bincount(local[organic], minlength=span)
 
         width = self.slot_counts.shape[1]
         for index, name in enumerate(EVENTS):
