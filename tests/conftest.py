@@ -92,3 +92,14 @@ def write_sweep(tmp_path: Path):
         path.write_text(header + body)
         return path
     return write
+
+
+# --- purchased engagement: bought likes, detection, promotion (issue 7, part B) ------------
+
+PURCHASE_SMALL = ("population.size=400", "steps=30")
+"""Overrides that make the lever platform tiny for unit tests of purchased engagement."""
+
+
+def purchase_scenario(name: str, *overrides: str) -> Scenario:
+    """``scenarios/<name>.toml`` (e.g. ``bought_likes/buying``) on the tiny platform."""
+    return load_scenario(SCENARIOS / f"{name}.toml", [*PURCHASE_SMALL, *overrides])
