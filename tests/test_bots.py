@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -200,3 +202,18 @@ def test_a_bad_order_stops_the_command_line_with_status_2(cli):
     assert result.returncode == 2, result.stderr
     assert "creators[7].bought_likes.per_post" in result.stderr and "Traceback" not in result.stderr
     assert not (cli.cwd / "results").exists()
+
+
+def test_the_shipped_scenarios_validate_and_run_from_the_command_line(cli):
+    files = sorted((SCENARIOS / "bought_likes").glob("*.toml")) + sorted(
+        (SCENARIOS / "promotion").glob("*.toml"))
+    assert len(files) == 8
+    result = cli("validate", *files)
+    assert result.returncode == 0, result.stderr
+    out = cli.cwd / "run"
+    result = cli("run", SCENARIOS / "bought_likes" / "buying_detected.toml", "--viewers", "300",
+                 "--steps", "3", "--quiet", "--out", out)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["bought_likes"]["creators"][BRAND]["bought"]["likes"] > 0
+    assert "detection" in summary
