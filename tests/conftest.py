@@ -103,3 +103,17 @@ PURCHASE_SMALL = ("population.size=400", "steps=30")
 def purchase_scenario(name: str, *overrides: str) -> Scenario:
     """``scenarios/<name>.toml`` (e.g. ``bought_likes/buying``) on the tiny platform."""
     return load_scenario(SCENARIOS / f"{name}.toml", [*PURCHASE_SMALL, *overrides])
+
+
+def record_impressions(model) -> list:
+    """Keep each step's impressions of ``model`` in the returned list (as the model steps)."""
+    shown: list = []
+    impressions_of = model.impressions_of
+
+    def recording(feed):
+        impressions = impressions_of(feed)
+        shown.append(impressions)
+        return impressions
+
+    model.impressions_of = recording
+    return shown

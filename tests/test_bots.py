@@ -16,7 +16,7 @@ from simulation.predictions import PlatformRates, engagement_score, observed_eve
 from simulation.runner import simulate
 from simulation.scenario import RankingWeights
 from simulation.storage import to_jsonable
-from tests.conftest import SCENARIOS, purchase_scenario
+from tests.conftest import SCENARIOS, purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"
 NEVER_FROM_BOTS = ("comments", "intent_comments", "shares", "saves", "profile_visits",
@@ -45,15 +45,7 @@ def test_scheduled_likes_spread_each_post_over_its_delivery_hours():
 def buying() -> EngagementModel:
     """A small run in which the brand buys 30 likes a post; impressions recorded per step."""
     model = EngagementModel(purchase_scenario("bought_likes/buying"), seed=4)
-    model.shown_viewers = []
-    impressions_of = model.impressions_of
-
-    def recording(feed):
-        impressions = impressions_of(feed)
-        model.shown_viewers.append(impressions.viewer.copy())
-        return impressions
-
-    model.impressions_of = recording
+    model.shown = record_impressions(model)
     for _ in range(model.config.steps):
         model.step()
     return model
@@ -86,7 +78,7 @@ def test_bot_accounts_are_appended_and_leave_the_real_viewers_as_they_were(buyin
 
 
 def test_bots_never_open_a_session_nor_visit_follow_click_or_buy(buying):
-    shown = np.concatenate(buying.shown_viewers)
+    shown = np.concatenate([imp.viewer for imp in buying.shown])
     assert len(shown) > 0 and not buying.population.is_bot[shown].any()
     bought = buying.posts.bot_counts
     assert bought[:, EVENT_INDEX["likes"]].sum() > 0

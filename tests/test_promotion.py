@@ -10,7 +10,7 @@ from simulation.loading import ScenarioError
 from simulation.metrics import summarize
 from simulation.model import EngagementModel
 from simulation.promotion import PROMOTED, paced_spend
-from tests.conftest import purchase_scenario
+from tests.conftest import purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"
 
@@ -28,15 +28,7 @@ def test_the_budget_is_paced_evenly_over_the_campaign():
 def run(name: str, *overrides: str, seed: int = 3) -> EngagementModel:
     """A small promotion run; each step's impressions are kept in ``model.shown``."""
     model = EngagementModel(purchase_scenario(name, *overrides), seed=seed)
-    model.shown = []
-    impressions_of = model.impressions_of
-
-    def recording(feed):
-        impressions = impressions_of(feed)
-        model.shown.append(impressions)
-        return impressions
-
-    model.impressions_of = recording
+    model.shown = record_impressions(model)
     for _ in range(model.config.steps):
         model.step()
     return model

@@ -16,6 +16,7 @@ import pytest
 from simulation.loading import load_scenario
 from simulation.runner import simulate
 from tests.conftest import SCENARIOS
+from tests.test_levers import nearly_always
 
 pytestmark = pytest.mark.slow
 
@@ -37,11 +38,6 @@ def summaries(name: str, *overrides: str) -> tuple[dict, ...]:
 
 def brand(name: str, *overrides: str) -> list[dict]:
     return [summary["brands"][BRAND] for summary in summaries(name, *overrides)]
-
-
-def nearly_always(flags: list[bool], detail: object = "") -> None:
-    """All seeds but at most one."""
-    assert sum(flags) >= len(flags) - 1, f"{sum(flags)} of {len(flags)} seeds: {detail}"
 
 
 def pairs(treated: list[dict], control: list[dict], key: str) -> list[tuple[float, float]]:
