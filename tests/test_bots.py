@@ -11,6 +11,7 @@ from simulation.bots import allocate, scheduled_likes
 from simulation.content import PostStore
 from simulation.events import EVENT_INDEX, EVENTS
 from simulation.loading import ScenarioError
+from simulation.metrics import render_summary, summarize
 from simulation.model import EngagementModel
 from simulation.predictions import PlatformRates, engagement_score, observed_events
 from simulation.runner import simulate
@@ -143,8 +144,6 @@ def test_bought_likes_enter_the_platforms_observed_rates():
 
 
 def test_the_summary_keeps_bought_and_real_traffic_apart(buying):
-    from simulation.metrics import summarize
-
     summary = summarize(buying)
     mine = summary["bought_likes"]["creators"][BRAND]
     brand = summary["brands"][BRAND]
@@ -158,6 +157,7 @@ def test_the_summary_keeps_bought_and_real_traffic_apart(buying):
         brand["leads_per_1k_impressions"])
     assert summary["viewers"] == buying.population.size - 300
     assert summary["totals"]["likes"] == buying.posts.counts[:, EVENT_INDEX["likes"]].sum()
+    assert f"Bought likes {BRAND}: {mine['bought']['likes']:,} bought" in render_summary(summary)
 
 
 def test_runs_with_bought_likes_are_reproducible():

@@ -7,7 +7,7 @@ import pytest
 
 from simulation.events import EVENT_INDEX
 from simulation.loading import ScenarioError
-from simulation.metrics import summarize
+from simulation.metrics import render_summary, summarize
 from simulation.model import EngagementModel
 from simulation.promotion import PROMOTED, paced_spend
 from tests.conftest import purchase_scenario, record_impressions
@@ -103,6 +103,7 @@ def test_paid_events_are_counted_apart_from_organic_ones(untargeted):
     assert sum(campaign["paid_impressions_by_segment"].values()) == campaign["paid"]["impressions"]
     assert campaign["cost_per_lead"] == pytest.approx(campaign["spent"] / campaign["paid"]["leads"])
     assert campaign["paid_target_share"] < 0.5
+    assert f"{campaign['paid']['impressions']:,} paid impressions" in render_summary(summary)
 
 
 def test_paid_impressions_do_not_spend_the_posts_tier_budget():
