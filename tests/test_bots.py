@@ -76,6 +76,10 @@ def test_bot_accounts_are_appended_and_leave_the_real_viewers_as_they_were(buyin
     assert not buying.follows.table[bots].any()
     bot = buying.viewer_agents[n]
     assert bot.is_bot and bot.segment == "bots" and bot.follows == []
+    # Bots have no activity: the same sessions open, from the same draws, with or without them.
+    with_bots = buying.population.open_sessions(np.random.default_rng(1), 1.0, 48)
+    without = not_buying.population.open_sessions(np.random.default_rng(1), 1.0, 48)
+    assert all(np.array_equal(a, b) for a, b in zip(with_bots, without, strict=True))
 
 
 def test_bots_never_open_a_session_nor_visit_follow_click_or_buy(buying):
