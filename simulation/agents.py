@@ -33,7 +33,10 @@ class Viewer(Agent):
 
     @property
     def segment(self) -> str:
+        """The viewer's segment; bot accounts (``is_bot``) belong to none: "bots"."""
         population = self.model.population
+        if population.is_bot[self.index]:
+            return "bots"
         return population.segment_names[population.segment[self.index]]
 
     @property

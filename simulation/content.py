@@ -85,6 +85,12 @@ class PostStore:
             "watch_fraction_sum": ((), np.float64, 0.0),
             "revenue": ((), np.float64, 0.0),
             "reach_counts": ((len(REACH_EVENTS), n_reach_bins, n_segments), np.int64, 0),
+            # purchased engagement (bots.py, detection.py): bot traffic, counted apart from
+            # ``counts``; the platform's trust in the post (1: full), set by the detector
+            "bot_counts": ((len(EVENTS),), np.int64, 0),
+            "bot_watch_fraction_sum": ((), np.float64, 0.0),
+            "score_multiplier": ((), np.float32, 1.0),
+            "like_credit": ((), np.float32, 1.0),
         }
         self._capacity = 0
         self._grow(capacity)

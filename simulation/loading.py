@@ -110,8 +110,8 @@ def describe_errors(error: ValidationError,
         for part in item["loc"]:
             below = _step(annotation, part) if annotation is not None else None
             if below is None and isinstance(part, str) and annotation is not None and \
-                    len(_members(annotation)) > 1:
-                continue  # the name of a union branch, not a field
+                    len([m for m in _members(annotation) if m is not type(None)]) > 1:
+                continue  # the name of a union branch, not a field (an optional table has none)
             parts.append(part)
             annotation = below
         path = field_path(parts)

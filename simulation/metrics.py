@@ -235,7 +235,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "policy": config.ranking.policy,
         "steps": int(model.steps),
         "hours": float(model.steps * config.step_hours),
-        "viewers": int(model.population.size),
+        "viewers": int((~model.population.is_bot).sum()),
         "creators": int(model.creators.size),
         "posts": int(posts.size),
         "totals": {**event_dict(totals), "revenue": float(posts.revenue.sum())},
@@ -259,6 +259,10 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
                       "end": int(model.follows.count.sum())},
         "brands": brands,
         **({"money": model.money.summarize(model)} if model.money is not None else {}),
+        **({"bought_likes": model.bots.summarize(model)} if model.bots is not None else {}),
+        **({"detection": model.detector.summarize()} if model.detector is not None else {}),
+        **({"promotion": model.promotions.summarize(model)}
+           if model.promotions is not None else {}),
         **lever_measures(model),
         **social_measures(model),
     }
@@ -298,7 +302,38 @@ def render_summary(summary: dict[str, Any]) -> str:
                      f"Spearman(likes, leads) across its {measures['posts']} posts {rho_text}")
     if "money" in summary:
         lines += render_money(summary["money"])
+    lines += render_purchased_engagement(summary)
     return "\n".join(lines)
+
+
+def render_purchased_engagement(summary: dict[str, Any]) -> list[str]:
+    """Lines for bought likes, the detector and paid promotion, when the run has them."""
+    def number(value: float | None, digits: int = 2) -> str:
+        return "n/a" if value is None or math.isnan(value) else f"{value:,.{digits}f}"
+
+    lines = []
+    for name, order in summary.get("bought_likes", {}).get("creators", {}).items():
+        real = order["real"]
+        lines.append(f"Bought likes {name}: {order['bought']['likes']:,} bought of "
+                     f"{order['displayed_likes']:,} displayed; {real['impressions']:,} real "
+                     f"impressions, {real['leads']:,} leads "
+                     f"({number(order['leads_per_1k_real_impressions'])} per 1 000 real "
+                     f"impressions)")
+    if "detection" in summary:
+        detection = summary["detection"]
+        lines.append(f"Detection ({detection['action']}): {detection['reviews']} reviews, "
+                     f"detection rate {number(detection['detection_rate'])}, false-positive "
+                     f"rate {number(detection['false_positive_rate'], 4)} "
+                     f"({detection['honest_reviews_flagged']} of {detection['honest_reviews']} "
+                     f"honest reviews)")
+    for name, campaign in summary.get("promotion", {}).items():
+        paid = campaign["paid"]
+        lines.append(f"Promotion {name}: spent {campaign['spent']:,.2f} of "
+                     f"{campaign['budget']:,.2f}; {paid['impressions']:,} paid impressions, "
+                     f"{paid['likes']:,} likes, {paid['leads']:,} leads, cost per lead "
+                     f"{number(campaign['cost_per_lead'])}; organic leads "
+                     f"{campaign['organic']['leads']:,}")
+    return lines
 
 
 def render_money(money: dict[str, Any]) -> list[str]:

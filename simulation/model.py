@@ -18,12 +18,14 @@ import numpy as np
 from mesa import DataCollector, Model
 
 from simulation.agents import Creator, Viewer, ViewerAgents
+from simulation.bots import BotFarm
 from simulation.cadence import PostingSchedule
 from simulation.candidates import ImpressionHistory, rank_within_groups
 from simulation.catalog import FixedCatalog
 from simulation.collaborations import Collaborations
 from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
 from simulation.creators import CreatorTable
+from simulation.detection import Detector
 from simulation.distribution import StagedDistribution
 from simulation.estimates import InterestEstimates, paired_cosine, unit_rows
 from simulation.events import EVENT_INDEX, EVENTS, event_bits, tally
@@ -36,13 +38,14 @@ from simulation.money import MoneyLedger
 from simulation.network import Follows, ShareInbox, build_social_graph
 from simulation.population import Population
 from simulation.predictions import PlatformRates, engagement_score
-from simulation.ranking import SOURCES, Feed, live_posts, make_policy
+from simulation.promotion import Promotions
+from simulation.ranking import SOURCE_INDEX, SOURCES, Feed, live_posts, make_policy
 from simulation.retargeting import Retargeting
 from simulation.scenario import Scenario
 from simulation.trends import Trends
 
 STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
-           "money", "collaborations", "learning", "hashtags")
+           "money", "collaborations", "learning", "hashtags", "promotion")
 """Independent random streams spawned from the run's SeedSequence. Keeping them
 apart means that, for one seed, a change to the ranking leaves the population,
 graph, posts' attributes and who opens the app when as they were, and the
@@ -81,6 +84,14 @@ class EngagementModel(Model):
         # Who is on the platform.
         self.population = Population.draw(config, np.random.default_rng(streams["population"]))
         self.creators = CreatorTable.from_scenario(config)
+        # Purchased engagement (bots.py, detection.py, promotion.py): None unless asked. Bot
+        # accounts are appended after the real viewers, who keep their friends and follows.
+        n_real = self.population.size
+        self.bots = BotFarm.from_scenario(config, self.creators, n_real)
+        if self.bots is not None:
+            self.population = self.bots.add_accounts(self.population)
+        self.detector = Detector.from_scenario(config, self.creators)
+        self.promotions = Promotions.from_scenario(config, self.creators, streams["promotion"])
         # Marketing levers (all off unless the scenario's creators ask for them).
         self.schedule = PostingSchedule(config, self.creators)
         self.collaborations = Collaborations(config, self.creators)
@@ -92,11 +103,11 @@ class EngagementModel(Model):
                                                      self.population.size)
         self.styles = StyleTable.from_scenario(config)
         self.trends = Trends(config)
-        self.graph = build_social_graph(config.network, self.population.size,
+        self.graph = build_social_graph(config.network, n_real,
                                         np.random.default_rng(streams["network"]))
         self.follows = Follows(self.population.size, self.creators.size)
         self.follows.seed_initial(np.random.default_rng(streams["creators"]),
-                                  self.population.interests, self.creators.topic_mix,
+                                  self.population.interests[:n_real], self.creators.topic_mix,
                                   self.creators.initial_followers)
         self.initial_followers = self.follows.count.copy()
         self.interest_units = unit_rows(self.population.interests)
@@ -187,6 +198,10 @@ class EngagementModel(Model):
             self.learners.update(self.posts, self.creators, self.hour)
         self._publish(self.hour)
         self.history.make_room(live_posts(self).first, self.posts.size)
+        if self.bots is not None:
+            self.bots.deliver(self)
+        if self.detector is not None:
+            self.detector.review(self)
         if self.catalog is not None:  # a fixed catalog: this step's visitors, each sees all of it
             viewers, feed_length = self.catalog.visitors(self.steps, self.population.is_bot)
         else:
@@ -195,6 +210,8 @@ class EngagementModel(Model):
         self.active[:] = False
         self.active[viewers] = True
         feed = self.policy.build_feeds(self, viewers, feed_length, self.rng)
+        if self.promotions is not None:
+            feed = self.promotions.place(self, feed)
         impressions = self.impressions_of(feed)
         # A fresh generator per step, keyed by the step, so that the funnel's draws of one
         # step do not depend on how many impressions earlier steps had.
@@ -203,6 +220,8 @@ class EngagementModel(Model):
         reactions = react(self.config.funnel, impressions, step_rng)
         self.record(impressions, reactions)
         self.follower_ledger.record(impressions, reactions)
+        if self.promotions is not None:
+            self.promotions.record(impressions, reactions)
         if self.money is not None:
             self.money.record_step(self, impressions, reactions)
         self.collect(impressions, reactions)
@@ -278,7 +297,9 @@ class EngagementModel(Model):
             posts.watch_fraction_sum[first:] += np.bincount(local, weights=reactions.watch_fraction,
                                                             minlength=span)
             posts.revenue[first:] += np.bincount(local, weights=reactions.revenue, minlength=span)
-            posts.tier_impressions[first:] += np.bincount(local, minlength=span)
+            # Tier budgets are spent by organic impressions; paid ones (promotion.py) are not.
+            organic = imp.source != SOURCE_INDEX["promoted"]
+            posts.tier_impressions[first:] += np.bincount(local[organic], minlength=span)
 
         self.slot_counts += tally(imp.slot, bits, self.slot_counts.shape[1]).T
         self.source_counts += tally(imp.source, bits, len(SOURCES)).T
@@ -308,7 +329,8 @@ class EngagementModel(Model):
     def update_distribution(self) -> None:
         """Displayed likes and staged distribution, judged on the counters as they stand."""
         posts = self.posts
-        posts.displayed_likes[:] = posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+        posts.displayed_likes[:] = (posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+                                    + posts.bot_counts[:, EVENT_INDEX["likes"]])
         live = live_posts(self)
         ranking = self.config.ranking
         scores = engagement_score(posts, live.ids, ranking.weights, self.platform_rates,

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulation.content import REACH_EVENTS
-from simulation.events import EVENTS
+from simulation.events import EVENT_INDEX, EVENTS
 from simulation.model import STREAMS
 from simulation.scenario import CHANNELS
 
@@ -56,6 +56,10 @@ def posts_table(model: EngagementModel) -> pa.Table:
         "revenue": posts.revenue,
         "mean_watch_fraction": np.divide(posts.watch_fraction_sum, totals[:, 1],
                                          out=np.zeros(posts.size), where=totals[:, 1] > 0),
+        # bought likes (bots.py): bot traffic, apart from the real events above
+        "bought_views": posts.bot_counts[:, EVENT_INDEX["views"]],
+        "bought_likes": posts.bot_counts[:, EVENT_INDEX["likes"]],
+        "displayed_likes": posts.displayed_likes,
     }
     for s, segment in enumerate(segments):
         for e, name in enumerate(EVENTS):

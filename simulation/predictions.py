@@ -52,6 +52,12 @@ class PlatformRates:
         return self.counts[EVENT_INDEX[PREDICTED_EVENTS[weight_name]]] / views if views else 0.0
 
 
+def observed_events(posts: PostStore, ids: np.ndarray) -> np.ndarray:
+    """Event totals the platform observes for posts ``ids`` (n,) -> (n, E): real viewers' and
+    bot accounts' together, since the platform cannot tell them apart."""
+    return posts.counts[ids].sum(axis=(2, 3)) + posts.bot_counts[ids]
+
+
 def engagement_score(
     posts: PostStore,
     ids: np.ndarray,
@@ -59,8 +65,13 @@ def engagement_score(
     platform: PlatformRates,
     prior_strength: float,
 ) -> np.ndarray:
-    """Weighted sum of smoothed predicted engagements of posts ``ids`` (n,) -> (n,)."""
-    totals = posts.counts[ids].sum(axis=(2, 3)).astype(np.float64)  # (n, E)
+    """Weighted sum of smoothed predicted engagements of posts ``ids`` (n,) -> (n,).
+
+    Rates are of what the platform observes (bot traffic included); a post's likes count
+    ``like_credit`` times and its score ``score_multiplier`` times (both 1 unless the
+    detector of bought likes acts on its creator, ``detection.py``).
+    """
+    totals = observed_events(posts, ids).astype(np.float64)  # (n, E)
     views = totals[:, EVENT_INDEX["views"]]
     impressions = totals[:, EVENT_INDEX["impressions"]]
     m = prior_strength
@@ -70,12 +81,15 @@ def engagement_score(
             continue
         prior = platform.rate(name)
         if name == "playtime":
-            observed, exposures = posts.watch_fraction_sum[ids], views
+            observed = posts.watch_fraction_sum[ids] + posts.bot_watch_fraction_sum[ids]
+            exposures = views
         elif name == "view":
             observed, exposures = views, impressions
         else:
             observed, exposures = totals[:, EVENT_INDEX[PREDICTED_EVENTS[name]]], views
+            if name == "like":
+                observed = observed * posts.like_credit[ids]
         with np.errstate(invalid="ignore", divide="ignore"):
             rate = (observed + prior * m) / (exposures + m)
         score += weight * np.nan_to_num(rate)
-    return score
+    return score * posts.score_multiplier[ids]

@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from simulation.model import EngagementModel
 
 SOURCES: tuple[str, ...] = ("following", "interest", "exploration", "trending", "shared",
-                            "backfill", "random", "popular", "retargeting")
-"""Where a feed slot's post came from; index into this tuple in ``Feed.source``."""
+                            "backfill", "random", "popular", "retargeting", "promoted")
+"""Where a feed slot's post came from; index into this tuple in ``Feed.source``. ``promoted``
+slots are paid for (``promotion.py``): they replace organic slots after the feed is built."""
 SOURCE_INDEX = {name: index for index, name in enumerate(SOURCES)}
 GATED_SOURCES = ("interest", "exploration", "trending")
 """Sources subject to the tier's affinity bar: posts the viewer did not ask for."""

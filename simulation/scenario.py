@@ -231,6 +231,85 @@ class Hashtag(Section):
     share: float = Field(1.0, ge=0, le=1, description="Share of this creator's posts that carry it.")
 
 
+
+# --- purchased engagement: bought likes and paid promotion (issue 7, part B) ----------
+
+
+class BoughtLikes(Section):
+    """Likes bought from a bot seller: bot accounts (viewers with is_bot) that play and like the
+    creator's new posts; they never follow, visit a profile, click or buy."""
+
+    bots: int = Field(500, ge=1, le=1_000_000,
+                      description="Bot accounts the seller uses; each likes a post at most once.")
+    per_post: int = Field(
+        50, ge=0, le=1_000_000,
+        description="Likes bought for each post published while the order runs (at most bots; "
+                    "0: none per post, per_day sets the volume).")
+    per_day: int = Field(
+        0, ge=0, le=100_000_000,
+        description="Most likes delivered in one day across the creator's posts (0: no daily "
+                    "limit); with per_post = 0, this many a day shared by the posts being served.")
+    delivery_hours: float = Field(
+        6.0, gt=0, le=10_000,
+        description="A post's likes arrive evenly over this many hours after it is published.")
+    start_hour: float = Field(0.0, ge=0, description="Hour the order starts: posts published "
+                                                     "from then on are served.")
+    end_hour: float | None = Field(None, gt=0, description="Hour the order stops delivering "
+                                                           "(absent: the end of the run).")
+    watch_fraction: float = Field(
+        0.1, ge=0, le=1,
+        description="Share of the video a bot plays before it likes (1: a completed view).")
+
+
+class Promotion(Section):
+    """Paid promotion: the creator's newest post shown in place of organic feed slots, bought
+    per 1 000 impressions until the budget is spent."""
+
+    budget: float = Field(100.0, gt=0, description="Total spend, in currency units.")
+    cpm: float = Field(10.0, gt=0, description="Cost per 1 000 promoted impressions.")
+    segments: list[str] = Field(
+        default_factory=list, description="Viewer segments targeted (empty: all viewers).")
+    styles: list[str] = Field(
+        default_factory=list,
+        description="Styles of the posts it may promote (empty: any); the newest live one is shown.")
+    start_hour: float = Field(0.0, ge=0, description="Hour the campaign starts.")
+    end_hour: float | None = Field(
+        None, gt=0, description="Hour the campaign ends (absent: the end of the run); the budget "
+                                "is paced evenly over the campaign, unspent money carried on.")
+
+
+class Detection(Section):
+    """The platform's detector of bought likes: on a schedule it judges each creator's recent
+    posts by what the platform observes (likes, views, followers, other engagement) and acts on
+    the creators it flags. Off by default."""
+
+    enabled: bool = Field(False, description="Review creators and act on those flagged.")
+    review_every_hours: float = Field(24.0, gt=0, le=10_000,
+                                      description="Hours between two reviews (the first at this hour).")
+    window_hours: float = Field(
+        72.0, gt=0, le=10_000, description="A review judges the posts published in this many "
+                                           "hours before it.")
+    min_views: int = Field(200, ge=0, description="Creators with fewer views in the window "
+                                                  "are not judged.")
+    like_rate: float = Field(
+        1.5, ge=0, description="Flag when likes per view reach this multiple of the median "
+                               "judged creator's (0: signal not used).")
+    likes_per_engagement: float = Field(
+        1.5, ge=0, description="Flag when likes per other engagement (comments, shares, saves, "
+                               "follows) reach this multiple of the median's (0: not used).")
+    likes_per_follower: float = Field(
+        3.0, ge=0, description="Flag when likes per follower reach this multiple of the "
+                               "median's (0: not used).")
+    action: Literal["demote", "discount", "none"] = Field(
+        "demote", description="demote (multiply the scores of the creator's posts), discount "
+                              "(ignore a share of their likes in the predicted rates) or none "
+                              "(flag only, to measure).")
+    demotion: float = Field(0.25, ge=0, le=1,
+                            description="demote: score multiplier of a flagged creator's posts.")
+    discount: float = Field(1.0, ge=0, le=1, description="discount: share of a flagged "
+                                                         "creator's likes the rates ignore.")
+
+
 class Creator(Section):
     """A creator, or a group of `count` alike creators; with an `offer` it is a brand."""
 
@@ -265,6 +344,10 @@ class Creator(Section):
         None, description="A bandit that adapts its strategy to a KPI; absent: a fixed strategy.")
     hashtag: Hashtag | None = Field(
         None, description="A hashtag that files posts under another topic's pools; absent: none.")
+    bought_likes: BoughtLikes | None = Field(
+        None, description="Likes bought from bot accounts; absent: none.")
+    promotion: Promotion | None = Field(
+        None, description="Paid promotion of its newest post; absent: none.")
 
 
 def _default_creators() -> list[Creator]:
@@ -973,6 +1056,8 @@ class Scenario(Section):
     catalog: Catalog | None = Field(
         None, description="A fixed catalog of posts visited once by each viewer; absent: "
                           "creators publish and viewers come and go.")
+    detection: Detection = Field(default_factory=Detection,
+                                 description="The platform's detector of bought likes (off by default).")
 
 
 # --- cross-references ---------------------------------------------------------------
@@ -1056,6 +1141,7 @@ def check_references(scenario: Scenario) -> list[tuple[str, str]]:
                          f"must be below the number of tiers ({len(tiers)})"))
     problems += check_money(scenario)
     problems += check_catalog(scenario)
+    problems += check_purchases(scenario)
     bins = scenario.metrics.reach_bins
     if bins[0] != 0 or any(later <= earlier for earlier, later in itertools.pairwise(bins)):
         problems.append(("metrics.reach_bins", "must start at 0 and increase strictly"))
@@ -1196,4 +1282,49 @@ def check_catalog(scenario: Scenario) -> list[tuple[str, str]]:
         problems.append(("ranking.policy",
                          f"a catalog is ordered by {' or '.join(CATALOG_POLICIES)}, not "
                          f"{scenario.ranking.policy!r}"))
+    return problems
+
+
+def check_purchases(scenario: Scenario) -> list[tuple[str, str]]:
+    """Bought likes have a budget within their bots; promotions name existing segments and
+    styles; hours are in order; the detector uses at least one signal."""
+    problems: list[tuple[str, str]] = []
+    segments = [segment.name for segment in scenario.population.segments]
+    styles = list(scenario.styles)
+
+    def names(path: str, given: list[str], known: list[str], what: str) -> None:
+        for number, name in enumerate(given):
+            if name not in known:
+                close = get_close_matches(name, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append((f"{path}[{number}]", f"unknown {what} {name!r}{hint}; "
+                                                      f"known: {', '.join(known)}"))
+        if len(set(given)) != len(given):
+            problems.append((path, f"{what}s must not repeat"))
+
+    for index, creator in enumerate(scenario.creators):
+        bought, promotion = creator.bought_likes, creator.promotion
+        if bought is not None:
+            path = f"creators[{index}].bought_likes"
+            if bought.per_post == 0 and bought.per_day == 0:
+                problems.append((f"{path}.per_post", "per_post and per_day are both 0: the "
+                                                     "order buys nothing"))
+            if bought.per_post > bought.bots:
+                problems.append((f"{path}.per_post", f"must be at most bots ({bought.bots}): "
+                                                     f"a bot likes a post once, got {bought.per_post}"))
+            if bought.end_hour is not None and bought.end_hour <= bought.start_hour:
+                problems.append((f"{path}.end_hour",
+                                 f"must be after start_hour ({bought.start_hour:g})"))
+        if promotion is not None:
+            path = f"creators[{index}].promotion"
+            names(f"{path}.segments", promotion.segments, segments, "segment")
+            names(f"{path}.styles", promotion.styles, styles, "style")
+            if promotion.end_hour is not None and promotion.end_hour <= promotion.start_hour:
+                problems.append((f"{path}.end_hour",
+                                 f"must be after start_hour ({promotion.start_hour:g})"))
+    detection = scenario.detection
+    if detection.enabled and not (detection.like_rate or detection.likes_per_engagement
+                                  or detection.likes_per_follower):
+        problems.append(("detection.like_rate", "the detector is enabled but every signal is 0 "
+                                                "(like_rate, likes_per_engagement, likes_per_follower)"))
     return problems

@@ -103,3 +103,28 @@ MUSICLAB = SOCIAL_PROOF / "musiclab.toml"
 def small_catalog(*overrides: str, path: Path = MUSICLAB) -> Scenario:
     """A MusicLab scenario at 400 visitors over 10 steps (40 a step; about 0.05 s a run)."""
     return load_scenario(path, ["population.size=400", "steps=10", *overrides])
+
+
+# --- purchased engagement: bought likes, detection, promotion (issue 7, part B) ------------
+
+PURCHASE_SMALL = ("population.size=400", "steps=30")
+"""Overrides that make the lever platform tiny for unit tests of purchased engagement."""
+
+
+def purchase_scenario(name: str, *overrides: str) -> Scenario:
+    """``scenarios/<name>.toml`` (e.g. ``bought_likes/buying``) on the tiny platform."""
+    return load_scenario(SCENARIOS / f"{name}.toml", [*PURCHASE_SMALL, *overrides])
+
+
+def record_impressions(model) -> list:
+    """Keep each step's impressions of ``model`` in the returned list (as the model steps)."""
+    shown: list = []
+    impressions_of = model.impressions_of
+
+    def recording(feed):
+        impressions = impressions_of(feed)
+        shown.append(impressions)
+        return impressions
+
+    model.impressions_of = recording
+    return shown

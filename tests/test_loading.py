@@ -37,6 +37,12 @@ def test_unknown_key_names_the_file_the_path_and_suggests(tmp_path):
     assert str(tmp_path / "scenario.toml") in message
 
 
+def test_unknown_key_in_an_optional_table_names_the_key(tmp_path):
+    # Optional tables (X | None) are not unions of tables: the key is not taken for a branch.
+    message = error_of(write(tmp_path, '[[creators]]\nname = "shop"\n[creators.offer]\nprise = 3.0\n'))
+    assert "creators[0].offer.prise" in message and "did you mean 'price'" in message
+
+
 def test_out_of_range_value_names_the_nested_path(tmp_path):
     text = ('[[population.segments]]\nname = "a"\nshare = 0.5\n'
             '[[population.segments]]\nname = "b"\nshare = 0.5\nintent = { a = -1, b = 2 }\n')
