@@ -57,8 +57,9 @@ class Kernel:
     """A kernel compiled twice, on all cores and on one, run by the size of its input."""
 
     def __init__(self, function: Callable[..., Any]):
-        self.parallel = numba.njit(cache=True, nogil=True, parallel=True)(function)
-        self.serial = numba.njit(cache=True, nogil=True)(function)
+        self.parallel = numba.njit(cache=True, nogil=True, parallel=True,
+                                   error_model="numpy")(function)
+        self.serial = numba.njit(cache=True, nogil=True, error_model="numpy")(function)
         self.__name__, self.__doc__ = function.__name__, function.__doc__
 
     def __call__(self, *args: Any) -> Any:
@@ -83,7 +84,7 @@ def kernel(parallel: bool = False,
             return None
         if parallel:
             return Kernel(function)
-        return numba.njit(cache=True, nogil=True,
+        return numba.njit(cache=True, nogil=True, error_model="numpy",
                           inline="always" if inline else "never")(function)
     return wrap
 

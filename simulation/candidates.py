@@ -102,8 +102,9 @@ def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulativ
         normalised = np.empty(n_groups, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
             row_total = group_cumulative[row, n_groups - 1]
-            for g in range(n_groups):
-                normalised[g] = group_cumulative[row, g] / row_total
+            if row_total > 0:
+                for g in range(n_groups):
+                    normalised[g] = group_cumulative[row, g] / row_total
             for j in range(uniforms.shape[1]):
                 group = _first_above(normalised, group_uniforms[row, j]) if row_total > 0 else -1
                 drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start,
@@ -161,8 +162,9 @@ def _pick_categories(cumulative, uniforms):  # pragma: no cover
         normalised = np.empty(n_groups, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
             total = cumulative[row, n_groups - 1]
-            for g in range(n_groups):
-                normalised[g] = cumulative[row, g] / total
+            if total > 0:
+                for g in range(n_groups):
+                    normalised[g] = cumulative[row, g] / total
             for j in range(uniforms.shape[1]):
                 category[row, j] = _first_above(normalised, uniforms[row, j]) if total > 0 else -1
     return category
@@ -339,7 +341,7 @@ def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units
     n_rows, width = candidates.shape
     n_topics = post_units.shape[1]
     admitted = np.full((n_rows, width), NO_POST, dtype=np.int64)
-    sources = np.full((n_rows, width), -1, dtype=np.int8)
+    sources = np.zeros((n_rows, width), dtype=np.int8)  # past the end: 0, as compact_rows
     affinities = np.zeros((n_rows, width), dtype=np.float32)
     counts = np.zeros(n_rows, dtype=np.int64)
     n_blocks = max(1, -(-n_rows // 1024))

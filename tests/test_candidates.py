@@ -54,3 +54,20 @@ def test_impression_history_grows_and_remembers():
     history.mark(np.array([0, 2, 2]), np.array([3, 3, 700]))
     seen = history.seen(np.array([[0], [1], [2]]), np.array([[3, 700, -1]] * 3))
     assert seen.tolist() == [[True, False, False], [False, False, False], [True, True, False]]
+
+
+def test_impression_history_is_a_ring_over_the_live_window():
+    history = ImpressionHistory(n_viewers=2, capacity=16)
+    history.make_room(first_live=0, n_posts=16)
+    history.mark(np.array([0, 1]), np.array([3, 15]))
+    # Posts 16..23 take the ring places of posts 0..7, which are no longer live: cleared.
+    history.make_room(first_live=8, n_posts=24)
+    assert history.capacity == 16
+    assert not history.seen(np.array([[0]]), np.array([[19]]))[0, 0]  # place of post 3
+    assert history.seen(np.array([[1]]), np.array([[15]]))[0, 0]
+    # More live posts than places: the ring grows and keeps what it remembers.
+    history.mark(np.array([0]), np.array([20]))
+    history.make_room(first_live=10, n_posts=40)
+    assert history.capacity >= 30
+    seen = history.seen(np.array([[0], [1]]), np.array([[20, 15, 39]] * 2))
+    assert seen.tolist() == [[True, False, False], [False, True, False]]

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from simulation.agents import Creator, Viewer
 from simulation.events import EVENT_INDEX
@@ -99,3 +100,15 @@ def test_a_run_can_be_seeded_by_a_seed_sequence():
     assert summary(keyed) == first
     assert summary(np.random.SeedSequence(5, spawn_key=(2, 0))) != first
     assert first != summary(5)
+
+
+def test_large_platforms_create_viewer_agents_when_asked_for():
+    model = EngagementModel(small_baseline("population.eager_agents_up_to=100"))
+    assert len(list(model.agents)) == model.creators.size  # no viewer agent yet
+    viewer = model.viewer_agents[7]
+    assert viewer is model.viewer_agents[7] and viewer.index == 7
+    assert model.viewer_agents[-1].index == model.population.size - 1
+    assert model.viewer_agents.created == 2 and len(model.viewer_agents) == model.population.size
+    assert viewer in list(model.agents) and viewer.intent == model.population.intent[7]
+    with pytest.raises(IndexError):
+        model.viewer_agents[model.population.size]

@@ -45,3 +45,60 @@ def test_follows_count_each_pair_once():
     assert follows.add(np.array([0, 0, 1]), np.array([2, 2, 2])) == 2
     assert follows.add(np.array([0]), np.array([2])) == 0
     assert follows.count.tolist() == [0, 0, 2]
+
+
+def test_watts_strogatz_is_a_ring_lattice_without_rewiring_and_a_simple_graph_with_it():
+    from simulation.network import watts_strogatz_edges
+
+    lattice = watts_strogatz_edges(12, 4, 0.0, np.random.default_rng(0))
+    # Each node links to its 2 nearest neighbours on each side: 12 x 4 / 2 = 24 edges.
+    assert len(lattice) == 24
+    assert {frozenset(e) for e in lattice.tolist()} == {
+        frozenset((u, (u + d) % 12)) for u in range(12) for d in (1, 2)}
+    edges = watts_strogatz_edges(5000, 8, 0.3, np.random.default_rng(1))
+    pairs = np.sort(edges, axis=1)
+    assert len(edges) == 5000 * 4 and (pairs[:, 0] != pairs[:, 1]).all()
+    assert len(np.unique(pairs[:, 0] * 5000 + pairs[:, 1])) == len(edges)
+    # About 30% of the far ends moved: those edges no longer join ring neighbours.
+    gap = np.minimum((edges[:, 1] - edges[:, 0]) % 5000, (edges[:, 0] - edges[:, 1]) % 5000)
+    assert abs((gap > 4).mean() - 0.3) < 0.02
+    assert np.array_equal(edges, watts_strogatz_edges(5000, 8, 0.3, np.random.default_rng(1)))
+
+
+def test_erdos_renyi_draws_distinct_pairs_at_the_expected_density():
+    from simulation.network import erdos_renyi_edges
+
+    assert sorted(map(tuple, erdos_renyi_edges(5, 1.0, np.random.default_rng(0)).tolist())) == [
+        (i, j) for i in range(5) for j in range(i + 1, 5)]
+    edges = erdos_renyi_edges(4000, 0.002, np.random.default_rng(2))
+    assert (edges[:, 0] < edges[:, 1]).all() and edges.max() < 4000
+    assert len(np.unique(edges[:, 0] * 4000 + edges[:, 1])) == len(edges)
+    # E[edges] = p n (n - 1) / 2 = 15 996, sd about 126.
+    assert abs(len(edges) - 15_996) < 500
+
+
+def test_initial_followers_are_a_successive_sample_by_interest():
+    # Three viewers with weights 0.5, 0.3, 0.2 and two followers drawn one after the other
+    # without replacement: P(viewer i followed) = w_i + sum_{j != i} w_j w_i / (1 - w_j):
+    # 0.5 + 0.3 x 0.5 / 0.7 + 0.2 x 0.5 / 0.8 = 0.8393, 0.3 + 0.5 x 0.3 / 0.5 + 0.2 x 0.3 / 0.8
+    # = 0.675, and 0.2 + 0.5 x 0.2 / 0.5 + 0.3 x 0.2 / 0.7 = 0.4857 (they sum to 2).
+    from simulation.network import _successive_sample
+
+    rng = np.random.default_rng(3)
+    cumulative = np.cumsum([0.5, 0.3, 0.2])
+    counts = np.zeros(3)
+    for _ in range(20_000):
+        chosen = _successive_sample(rng, cumulative, 2)
+        assert len(set(chosen.tolist())) == 2
+        counts[chosen] += 1
+    assert np.allclose(counts / 20_000, [0.8393, 0.675, 0.4857], atol=0.012)
+
+
+def test_follows_are_seeded_by_interest_and_share():
+    rng = np.random.default_rng(4)
+    interests = np.zeros((1000, 2))
+    interests[:500, 0], interests[500:, 1] = 1.0, 1.0  # half like topic 0, half topic 1
+    follows = Follows(1000, 2)
+    follows.seed_initial(rng, interests, np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([0.1, 0.4]))
+    assert follows.count.tolist() == [100, 400]
+    assert follows.table[:500, 0].sum() == 100  # only viewers who like topic 0 (weight 1e-12 else)
