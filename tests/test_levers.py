@@ -101,8 +101,9 @@ def test_trend_riding_posts_win_likes_and_early_riders_win_most():
 
 
 AT_FILE_SIZE = ("population.size=2000", "steps=72")
-"""The scenario files' own size (2 000 viewers, three days), for the collaboration's leads per
-1 000 impressions: on 1 000 viewers over two days each arm has about 120 leads in 6 seeds,
+"""The scenario files' own size (2 000 viewers, three days), for the tests whose effect is
+within noise on the smaller platform: the content funnel's leads (see its test) and the
+collaboration's leads per 1 000 impressions: on 1 000 viewers over two days each arm has about 120 leads in 6 seeds,
 and since the attention curve over feed slots (issue 7, about 6% fewer views) the pooled
 comparison is within noise there (seeds 1-6: 4.48 against 4.72; seeds 7-16: 6.13 against
 4.92). At the files' size, seeds 1-6: 5.49 against 4.00."""
@@ -119,11 +120,17 @@ def test_a_matched_influencer_brings_more_buyers_than_an_unmatched_one():
 
 
 def test_a_content_funnel_brings_more_leads_than_the_same_posts_unsequenced():
-    funnel, control = brand("content_funnel"), brand("content_funnel_control")
+    # At the files' size: on 1 000 viewers for two days the brand has 30-50 leads an arm and
+    # the funnel won 7 of 10 seeds; at 2 000 viewers for three days it wins 10 of 10 (mean 106
+    # against 72 leads, seeds 1-10, measured when the ranking's draws changed).
+    funnel, control = (brand(name, *AT_FILE_SIZE)
+                       for name in ("content_funnel", "content_funnel_control"))
     nearly_always([f["leads"] > c["leads"] for f, c in zip(funnel, control, strict=True)],
                   [(f["leads"], c["leads"]) for f, c in zip(funnel, control, strict=True)])
-    assert all(s["sources"]["retargeting"]["impressions"] > 0 for s in summaries("content_funnel"))
-    assert all("retargeting" not in s["sources"] for s in summaries("content_funnel_control"))
+    assert all(s["sources"]["retargeting"]["impressions"] > 0
+               for s in summaries("content_funnel", *AT_FILE_SIZE))
+    assert all("retargeting" not in s["sources"]
+               for s in summaries("content_funnel_control", *AT_FILE_SIZE))
 
 
 def test_a_creator_that_learns_from_likes_drifts_to_entertainment_and_loses_leads():
