@@ -48,19 +48,21 @@ class WeightedPools:
             self._guide = np.clip(found, self.start[key], self.end[key] - 1)
         return self._guide
 
-    def draw_by_weight(self, group_weights: np.ndarray, group_uniforms: np.ndarray,
+    def draw_by_weight(self, group_cumulative: np.ndarray, group_uniforms: np.ndarray,
                        uniforms: np.ndarray) -> np.ndarray:
-        """Posts (A, q): per row a group drawn by ``group_weights`` (A, G), then a post of it.
+        """Posts (A, q): per row a group drawn by weight, then a post of it.
 
-        The composition of :func:`draw_categories` and :meth:`draw`, in one pass.
+        ``group_cumulative`` (A, G) are each row's cumulative group weights, float64
+        (:func:`cumulative_weights`). The composition of :func:`draw_categories` and
+        :meth:`draw`, in one pass.
         """
         if compiled() and len(self.posts):
-            return _draw_by_weight(np.cumsum(group_weights, axis=1, dtype=np.float64),
+            return _draw_by_weight(group_cumulative,
                                    np.ascontiguousarray(group_uniforms, dtype=np.float64),
                                    np.ascontiguousarray(uniforms, dtype=np.float64),
                                    self.posts, self.cumulative, self.start, self.end,
                                    self.base, self.total, self.guide)
-        return self.draw(draw_categories(group_weights, group_uniforms), uniforms)
+        return self.draw(pick_categories(group_cumulative, group_uniforms), uniforms)
 
     def draw(self, groups: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """One post per entry of ``groups`` (any shape, -1 = none), given uniforms in [0, 1)."""
@@ -130,17 +132,27 @@ def _pool_post(group, uniform, posts, cumulative, start, end, base, total,
     return posts[index]
 
 
-def draw_categories(weights: np.ndarray, uniforms: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+def cumulative_weights(weights: np.ndarray) -> np.ndarray:
+    """Each row's cumulative weights (A, G) -> (A, G) float64, summed in order."""
+    return np.cumsum(weights, axis=1, dtype=np.float64)
+
+
+def draw_categories(weights: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Per row, categories drawn in proportion to ``weights`` (A, G) -> (A, q); -1 for all-zero rows.
 
     A uniform u picks the first category whose normalised cumulative weight
     exceeds u (inverse transform sampling), compared exactly, without adding
     row offsets that would round.
     """
-    n_rows, n_groups = weights.shape
+    return pick_categories(cumulative_weights(weights), uniforms)
+
+
+def pick_categories(cumulative: np.ndarray, uniforms: np.ndarray,
+                    chunk: int = 1 << 22) -> np.ndarray:
+    """:func:`draw_categories` from each row's cumulative weights (A, G) float64."""
+    n_rows, n_groups = cumulative.shape
     if n_groups == 0 or n_rows == 0:
         return np.full(uniforms.shape, -1, dtype=np.int64)
-    cumulative = np.cumsum(weights, axis=1, dtype=np.float64)
     if compiled():
         return _pick_categories(cumulative, np.ascontiguousarray(uniforms, dtype=np.float64))
     totals = cumulative[:, -1:]
@@ -317,22 +329,22 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     and ``post_units`` (n_live, T) are unit topic vectors.
 
     Returns the admitted candidates, their sources and their affinities (float32),
-    as compact rows (A, W) (see :func:`compact_rows`).
+    as compact rows of the input's width (A, Q) (see :func:`compact_rows`), and the
+    number admitted in each row (A,).
     """
     candidates = np.where(candidates < first_live, NO_POST, candidates)
     if compiled():
         history.ensure(int(candidates.max(initial=0)) + 1)
-        admitted, sources, affinities, counts = _admit(
-            candidates, source, viewers, first_live, history.bits, history.capacity,
-            viewer_units, post_units, bar, gated)
-        width = int(counts.max(initial=0))
-        return admitted[:, :width].copy(), sources[:, :width].copy(), affinities[:, :width].copy()
+        return _admit(candidates, source, viewers, first_live, history.bits, history.capacity,
+                      viewer_units, post_units, bar, gated)
     candidates = drop_duplicates(candidates)
     candidates = np.where(history.seen(viewers[:, None], candidates), NO_POST, candidates)
     local = np.where(candidates >= 0, candidates - first_live, 0)
     affinities = affinity(viewer_units, post_units, local)
     blocked = gated[source] & (affinities < bar[local])
-    return compact_rows(np.where(blocked, NO_POST, candidates), source, affinities)
+    admitted = np.where(blocked, NO_POST, candidates)
+    return (*compact_rows(admitted, source, affinities, trim=False),
+            (admitted >= 0).sum(axis=1))
 
 
 @kernel(parallel=True)
@@ -372,15 +384,16 @@ def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units
     return admitted, sources, affinities, counts
 
 
-def compact_rows(candidates: np.ndarray, *companions: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Move each row's candidates (A, Q) to the left, in order, and trim the width to the fullest row.
+def compact_rows(candidates: np.ndarray, *companions: np.ndarray,
+                 trim: bool = True) -> tuple[np.ndarray, ...]:
+    """Move each row's candidates (A, Q) to the left, in order; trim the width to the fullest row.
 
     ``companions`` (A, Q) arrays (sources, affinities) move with their candidates
     and hold 0 past the end. Order within a row is kept, so nothing downstream
     can tell the difference, except that it has fewer empty columns to skip.
     """
     valid = candidates >= 0
-    width = int(valid.sum(axis=1).max(initial=0))
+    width = int(valid.sum(axis=1).max(initial=0)) if trim else candidates.shape[1]
     arrays = (candidates, *companions)
     result = tuple(np.full((len(candidates), width), NO_POST if index == 0 else 0,
                            dtype=values.dtype) for index, values in enumerate(arrays))

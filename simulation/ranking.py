@@ -24,6 +24,7 @@ from simulation.candidates import (
     NO_POST,
     WeightedPools,
     admit,
+    cumulative_weights,
     draw_followed,
     drop_duplicates,
     rank_within_groups,
@@ -433,10 +434,10 @@ class ForYouPolicy:
         get further draws from the recommendation sources.
         """
         rounds = self.config.retrieval_rounds
-        candidates, source = retrieval.draw(viewers, rng, "first")
-        candidates, source, affinity = retrieval.admit(viewers, candidates, source)
+        candidates, source, affinity, count = retrieval.admit(
+            viewers, *retrieval.draw(viewers, rng, "first"))
         for round_ in range(rounds + 1):
-            short = np.flatnonzero((candidates >= 0).sum(axis=1) < feed_length)
+            short = np.flatnonzero(count < feed_length)
             if len(short) == 0:
                 break
             # The last round backfills from all live posts, by reach weight and
@@ -445,19 +446,22 @@ class ForYouPolicy:
                                                "backfill" if round_ == rounds else "more")
             if more.shape[1] == 0:
                 break
-            merged = np.concatenate([candidates[short], more], axis=1)
-            merged_source = np.concatenate([source[short], more_source], axis=1)
-            merged, merged_source, merged_affinity = retrieval.admit(viewers[short], merged,
-                                                                     merged_source)
-            width = max(candidates.shape[1], merged.shape[1])
+            # The short rows' admitted candidates, then the new draws, admitted together;
+            # every earlier candidate is admitted again, so rows only grow.
+            kept = int(count[short].max(initial=0))
+            merged = retrieval.admit(
+                viewers[short], np.concatenate([candidates[short, :kept], more], axis=1),
+                np.concatenate([source[short, :kept], more_source], axis=1))
+            width = int(merged[3].max(initial=0))
             if width > candidates.shape[1]:
                 candidates, source, affinity = (widen(values, width, fill) for values, fill in (
-                    (candidates, NO_POST), (source, -1), (affinity, 0)))
-            for values, update, fill in ((candidates, merged, NO_POST),
-                                         (source, merged_source, -1),
-                                         (affinity, merged_affinity, 0)):
-                values[short] = widen(update, width, fill)
-        return candidates, source, affinity
+                    (candidates, NO_POST), (source, 0), (affinity, 0)))
+            for values, update in zip((candidates, source, affinity), merged, strict=False):
+                values[short, :width] = update[:, :width]
+            count[short] = merged[3]
+        width = int(count.max(initial=0))
+        return tuple(np.ascontiguousarray(values[:, :width])
+                     for values in (candidates, source, affinity))
 
 
 def candidate_keys(candidates: np.ndarray, affinity: np.ndarray, source: np.ndarray,
@@ -723,7 +727,7 @@ class _Retrieval:
             columns.append(drawn)
             sources.extend([SOURCE_INDEX[name]] * drawn.shape[1])
 
-        topic_weights = model.estimates.estimate[viewers]
+        topic_weights = cumulative_weights(model.estimates.estimate[viewers])
 
         def by_topic(pools: WeightedPools, quota: int) -> np.ndarray:
             # Every source is personal: a topic drawn from the platform's estimate of the
@@ -755,12 +759,12 @@ class _Retrieval:
         return candidates, source
 
     def admit(self, viewers: np.ndarray, candidates: np.ndarray,
-              source: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              source: np.ndarray) -> tuple[np.ndarray, ...]:
         """Drop repeats, seen and non-live posts, and gated posts below their tier's affinity bar.
 
-        Returns compact rows (A, W) of the admitted candidates, their sources and the
-        viewer-post affinities. A friend may share a post that is no longer live;
-        feeds only carry live posts.
+        Returns compact rows (A, Q) of the admitted candidates, their sources and the
+        viewer-post affinities, and the number admitted per row (A,). A friend may share a
+        post that is no longer live; feeds only carry live posts.
         """
         model = self.model
         return admit(candidates, source, viewers, self.live.first, model.history,

@@ -21,6 +21,7 @@ from simulation.candidates import (
     WeightedPools,
     admit,
     compact_rows,
+    cumulative_weights,
     draw_categories,
     draw_followed,
     rank_within_groups,
@@ -79,7 +80,8 @@ def case_draws_by_weight(rng):
     weights = rng.random((400, 7)).astype(np.float32)
     weights[::5] = 0.0  # rows that can draw nothing
     weights[1::7, :3] = 0.0
-    return pools(rng).draw_by_weight(weights, rng.random((400, 11)), rng.random((400, 11)))
+    return pools(rng).draw_by_weight(cumulative_weights(weights), rng.random((400, 11)),
+                                     rng.random((400, 11)))
 
 
 def case_categories(rng):
