@@ -107,6 +107,32 @@ prange = numba.prange if numba is not None else range
 """``numba.prange`` inside kernels: numba recognises its own object (plain range without numba)."""
 
 
-def thread_blocks(n_rows: int, block: int = 2048) -> int:
-    """Number of row blocks for a parallel kernel (each block allocates its scratch once)."""
-    return max(1, -(-n_rows // block))
+def cores_per_worker(workers: int) -> int:
+    """Threads each of ``workers`` processes on this machine should give its kernels."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+def share_cores(workers: int) -> None:
+    """In one of ``workers`` processes: run this thread's kernels on its share of the cores.
+
+    Without it, each process would use every core and the processes would fight for them.
+    """
+    if numba is not None:
+        numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, cores_per_worker(workers)))
+
+
+@contextmanager
+def cores_shared_by(workers: int):
+    """Processes started inside give their kernels ``cores_per_worker(workers)`` threads.
+
+    Sets ``NUMBA_NUM_THREADS`` for child processes that start a fresh interpreter
+    (a local Dask cluster), unless the user set it; restores it after.
+    """
+    previous = os.environ.get("NUMBA_NUM_THREADS")
+    if previous is None:
+        os.environ["NUMBA_NUM_THREADS"] = str(cores_per_worker(workers))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("NUMBA_NUM_THREADS", None)

@@ -208,6 +208,7 @@ def run_checks(seeds: list[int], overrides: list[str] | None = None, workers: in
 
     from tqdm import tqdm
 
+    from simulation.acceleration import share_cores
     from simulation.loading import load_scenario
 
     overrides = list(overrides or [])
@@ -223,7 +224,8 @@ def run_checks(seeds: list[int], overrides: list[str] | None = None, workers: in
                 summaries.append(_summary_of(job))
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(max_workers=workers, initializer=share_cores,
+                                     initargs=(workers,)) as pool:
                 summaries = []
                 for summary in pool.map(_summary_of, jobs):
                     summaries.append(summary)

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from simulation.acceleration import cores_shared_by
 from simulation.loading import ScenarioError
 from simulation.outputs import git_commit, step_tables, versions
 from simulation.reference import render_toml
@@ -391,8 +392,9 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
             # Any free port for the scheduler's web server: several sweeps may run at once.
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.CRITICAL)
+            with cores_shared_by(workers):  # each worker's kernels get its share of the cores
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=":0", silence_logs=logging.CRITICAL)
         finally:
             signal.signal(signal.SIGINT, previous)
         client = Client(cluster)
