@@ -445,11 +445,14 @@ def _default_trends() -> list[Trend]:
 
 
 class Network(Section):
-    """The friendship graph along which shares travel (built with networkx)."""
+    """The friendship graph along which shares travel (network.build_social_graph)."""
 
     generator: Literal["none", "erdos_renyi", "watts_strogatz", "barabasi_albert",
                        "powerlaw_cluster"] = Field(
-        "watts_strogatz", description="networkx generator of the friendship graph."
+        "watts_strogatz",
+        description="Random-graph model of the friendships (Watts-Strogatz and Erdos-Renyi drawn "
+                    "with numpy; the preferential-attachment models with networkx, slow above "
+                    "about 200 000 viewers).",
     )
     mean_degree: float = Field(8.0, ge=0, le=1000, description="Mean number of friends.")
     rewire_probability: float = Field(
