@@ -12,10 +12,12 @@ impression by impression (so each viewer sees the platform as the viewers before
 it left it), where the simulator updates everyone at once.
 
     python benchmarks/plain_mesa.py                        # 10 000 and 100 000 viewers
-    python benchmarks/plain_mesa.py --sizes 10000 --steps 6
+    python benchmarks/plain_mesa.py --sizes 10000 --steps 6 --seed 2
 
-Prints, per size, the seconds per step of each version, the speed ratio, and each
-funnel rate of both with the z-score of their difference; writes the figures to
+Both versions go on from the same state (``--warm-up`` simulator steps) with the tier
+budgets scaled to the platform. Prints, per size, the seconds per step of each version,
+the speed ratio, and each funnel rate of both with the z-score of their difference
+(impressions taken as independent, which slightly overstates it); writes the figures to
 ``--out`` (JSON).
 """
 
@@ -41,6 +43,9 @@ from simulation.loading import load_scenario  # noqa: E402
 from simulation.model import EngagementModel  # noqa: E402
 from simulation.ranking import live_posts  # noqa: E402
 from simulation.runner import reuse_freed_memory  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from scale import overrides  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 RATES = ("views", "completions", "likes", "comments", "shares", "saves", "profile_visits",
@@ -113,19 +118,37 @@ class HandwrittenModel(EngagementModel):
                          concatenate([p[1] for p in self.step_log], Reactions))
 
 
-def run(model_class: type, viewers: int, steps: int, seed: int) -> dict:
-    """Build a model of ``viewers`` and time ``steps`` steps; returns its event totals and speed."""
-    scenario = load_scenario(BASELINE, [f"population.size={viewers}", f"steps={steps}",
+def totals(model: EngagementModel) -> np.ndarray:
+    """Event totals of every post so far (E,)."""
+    return model.posts.events().sum(axis=0)
+
+
+def run(viewers: int, warm_up: int, steps: int, seed: int) -> tuple[dict, dict]:
+    """Both versions from one state: ``warm_up`` steps of the simulator, then ``steps`` each way.
+
+    Two models are built from the same scenario and seed and stepped alike by the
+    simulator for ``warm_up`` steps (the same trajectory: a run is determined by its seed),
+    so that both versions go on from the same platform; then one is stepped by the
+    simulator and the other by hand, and each is timed. The tier budgets are scaled with
+    the platform, as in scale.py.
+    """
+    scenario = load_scenario(BASELINE, [*overrides(viewers, warm_up + steps, "scaled", 1.0),
                                         f"population.eager_agents_up_to={viewers}"])
-    model = model_class(scenario, seed=seed)
-    started = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    seconds = time.perf_counter() - started
-    totals = model.posts.events().sum(axis=0)
-    return {"seconds_per_step": seconds / steps,
-            "impressions": int(totals[EVENT_INDEX["impressions"]]),
-            "counts": {name: int(totals[EVENT_INDEX[name]]) for name in EVENTS}}
+    results = []
+    for stepping in (EngagementModel.step, HandwrittenModel.step):
+        model = HandwrittenModel(scenario, seed=seed)
+        for _ in range(warm_up):
+            EngagementModel.step(model)
+        before = totals(model)
+        started = time.perf_counter()
+        for _ in range(steps):
+            stepping(model)
+        seconds = time.perf_counter() - started
+        counts = totals(model) - before
+        results.append({"seconds_per_step": seconds / steps,
+                        "impressions": int(counts[EVENT_INDEX["impressions"]]),
+                        "counts": {name: int(counts[EVENT_INDEX[name]]) for name in EVENTS}})
+    return results[0], results[1]
 
 
 def compare(simulator: dict, handwritten: dict) -> dict:
@@ -145,18 +168,19 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n\n".join(__doc__.split("\n\n")[1:]))
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--steps", type=int, default=3, help="steps timed per version")
+    parser.add_argument("--steps", type=int, default=2, help="steps timed per version")
+    parser.add_argument("--warm-up", type=int, default=24,
+                        help="simulator steps before both versions go on (default 24)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path,
                         default=ROOT / "results" / "benchmarks" / "plain_mesa.json")
     args = parser.parse_args(argv)
     reuse_freed_memory()
-    run(EngagementModel, 2000, 2, args.seed)  # compiles the kernels before anything is timed
+    run(2000, 1, 1, args.seed)  # compiles the kernels before anything is timed
     report = []
     for viewers in args.sizes:
-        simulator = run(EngagementModel, viewers, args.steps, args.seed)
-        handwritten = run(HandwrittenModel, viewers, args.steps, args.seed)
-        row = {"viewers": viewers, "steps": args.steps,
+        simulator, handwritten = run(viewers, args.warm_up, args.steps, args.seed)
+        row = {"viewers": viewers, "steps": args.steps, "warm_up": args.warm_up,
                "simulator_seconds_per_step": simulator["seconds_per_step"],
                "handwritten_seconds_per_step": handwritten["seconds_per_step"],
                "speed_ratio": handwritten["seconds_per_step"] / simulator["seconds_per_step"],
@@ -164,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
                                "handwritten": handwritten["impressions"]},
                "rates": compare(simulator, handwritten)}
         report.append(row)
-        print(f"{viewers:,} viewers, {args.steps} steps: simulator "
+        print(f"{viewers:,} viewers, {args.steps} steps after {args.warm_up}: simulator "
               f"{row['simulator_seconds_per_step']:.3f} s/step, hand-written Mesa "
               f"{row['handwritten_seconds_per_step']:.1f} s/step, ratio "
               f"{row['speed_ratio']:,.0f}x")

@@ -365,13 +365,14 @@ def gumbel_keys(scores: np.ndarray, temperature: float, rng: np.random.Generator
     """
     if valid is None:
         valid = np.ones(scores.shape, dtype=bool)
-    noise = rng.gumbel(size=int(valid.sum()))
     keys = np.full(scores.shape, -np.inf)
-    if temperature == 0:
-        keys[valid] = scores[valid] + 1e-9 * noise  # greedy; noise only breaks ties
-    else:
-        keys[valid] = scores[valid] / temperature + noise
+    keys[valid] = softmax_keys(scores[valid], rng.gumbel(size=int(valid.sum())), temperature)
     return keys
+
+
+def softmax_keys(scores: np.ndarray, noise: np.ndarray, temperature: float) -> np.ndarray:
+    """score / temperature + Gumbel noise (any shape); at temperature 0 the noise only breaks ties."""
+    return scores + 1e-9 * noise if temperature == 0 else scores / temperature + noise
 
 
 FEED_BLOCK = 32_768
@@ -493,8 +494,7 @@ def candidate_keys(candidates: np.ndarray, affinity: np.ndarray, source: np.ndar
         scores = scores * np.where(source == retargeted, boost[author], 1.0)
     scores = penalise_repeated_authors(author, scores, valid, penalty)
     keys = np.full(candidates.shape, -np.inf)
-    keys[valid] = (scores[valid] + 1e-9 * noise if temperature == 0
-                   else scores[valid] / temperature + noise)
+    keys[valid] = softmax_keys(scores[valid], noise, temperature)
     priority = np.zeros(candidates.shape)
     priority[valid] = priority_draws
     return keys, priority

@@ -103,10 +103,10 @@ def test_trend_riding_posts_win_likes_and_early_riders_win_most():
 AT_FILE_SIZE = ("population.size=2000", "steps=72")
 """The scenario files' own size (2 000 viewers, three days), for the tests whose effect is
 within noise on the smaller platform: the content funnel's leads (see its test) and the
-collaboration's leads per 1 000 impressions: on 1 000 viewers over two days each arm has about 120 leads in 6 seeds,
-and since the attention curve over feed slots (issue 7, about 6% fewer views) the pooled
-comparison is within noise there (seeds 1-6: 4.48 against 4.72; seeds 7-16: 6.13 against
-4.92). At the files' size, seeds 1-6: 5.49 against 4.00."""
+collaboration's leads per 1 000 impressions: on 1 000 viewers over two days each arm has
+about 120 leads in 6 seeds, and since the attention curve over feed slots (issue 7, about
+6% fewer views) the pooled comparison is within noise there (seeds 1-6: 4.48 against
+4.72; seeds 7-16: 6.13 against 4.92). At the files' size, seeds 1-6: 5.49 against 4.00."""
 
 
 def test_a_matched_influencer_brings_more_buyers_than_an_unmatched_one():
