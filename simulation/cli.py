@@ -303,7 +303,7 @@ def _add_effects_command(commands: argparse._SubParsersAction) -> None:
         description="Run the four effect scenarios (viral_mismatch, audience_dilution and their "
                     "controls) over N seeds and check each criterion of docs/effects.md in "
                     "every seed. Writes DIR/per_seed.csv and DIR/criteria.{csv,md}. Exit status "
-                    "0 if every criterion holds in at least 90%% of the seeds, 1 otherwise.",
+                    "0 if every criterion holds in at least 90% of the seeds, 1 otherwise.",
         epilog=f"""\
 examples:
   {PROGRAM} effects --seeds 10 --workers 2          # the full-size check (about 40 runs)
