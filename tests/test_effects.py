@@ -27,7 +27,7 @@ the two brands post more often so that each still has about 100 posts to correla
 
 AT_CI_SCALE = {"viral_mismatch", "audience_dilution"}
 """The controls' criteria hold at full size (docs/effects.md) but not yet on 2 000 viewers:
-with a tenth of the leads per post, Spearman in the mismatch control falls to 0.25-0.55 and
+with a tenth of the leads per post, Spearman in the mismatch control falls to 0.15-0.48 and
 the dilution control's tier-0 regulars weigh more. Measured, not hidden: see docs/effects.md."""
 
 
