@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import sys
 import time
@@ -43,6 +42,7 @@ from simulation.loading import load_scenario  # noqa: E402
 from simulation.model import EngagementModel  # noqa: E402
 from simulation.ranking import live_posts  # noqa: E402
 from simulation.runner import reuse_freed_memory  # noqa: E402
+from simulation.storage import write_json  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from scale import overrides  # noqa: E402
@@ -195,10 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, rate in row["rates"].items():
             print(f"  {name:15} {rate['simulator']:.4f} vs {rate['handwritten']:.4f}"
                   f"  (z = {rate['z']:+.2f})")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2))
-    temporary.replace(args.out)
+    write_json(args.out, report)  # atomically
     print(f"written: {args.out}")
     return 0
 

@@ -187,10 +187,9 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("exponent_viewers", "exponent_live_posts"):
         if key in report:
             print(f"{key.replace('_', ' ')}: {report[key]:.3f} (log-log fit of time per step)")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = args.out.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(report, indent=2))
-    temporary.replace(args.out)
+    from simulation.storage import write_json  # here: the parent process only spawns runs
+
+    write_json(args.out, report)  # atomically
     print(f"written: {args.out}")
     return 0
 
