@@ -15,6 +15,8 @@ import), or at run time with :func:`use_compiled`.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -59,6 +61,29 @@ if numba is not None:  # kernels without a prange are compiled the same way, on 
                             "specified but no transformation", category=numba.NumbaPerformanceWarning)
 
 
+@contextmanager
+def interrupts_held():
+    """Hold Ctrl-C until the enclosed code ends, then deliver it.
+
+    Compiled code calls back into Python (llvmlite's ctypes callbacks while it compiles or
+    loads a kernel from the disk cache, ``_numba_unpickle`` while it runs); a
+    KeyboardInterrupt raised inside a callback surfaces as a SystemError, or crashes the
+    interpreter (SIGSEGV), instead of stopping the run cleanly. Only the main thread
+    receives signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if received and callable(previous):
+            previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+
+
 class Kernel:
     """A compiled kernel that runs its ``prange`` loops on every core for large inputs only."""
 
@@ -68,6 +93,11 @@ class Kernel:
         self.__name__, self.__doc__ = function.__name__, function.__doc__
 
     def __call__(self, *args: Any) -> Any:
+        with interrupts_held():  # about a microsecond; a kernel call takes far longer
+            return self.run(*args)
+
+    def run(self, *args: Any) -> Any:
+        """Call the compiled function, on one thread if the input is small."""
         rows = len(args[0]) if hasattr(args[0], "__len__") else 0
         threads = numba.get_num_threads()
         if rows >= PARALLEL_FROM or threads == 1:

@@ -76,8 +76,13 @@ def appeal(config: Funnel, imp: Impressions, noise: np.ndarray) -> np.ndarray:
     """How much the post appeals to the viewer: topic match, entertainment, quality,
     information that speaks to their intent, trend heat, noise (n,)."""
     weights = config.appeal
+    # Entertainment entertains to the extent the topic is the viewer's (a dance video,
+    # dance fans): with taste t, its weight is scaled by (1 - t) + t x interest match.
+    taste = weights.entertainment_taste
+    entertained = imp.entertainment if taste == 0 else imp.entertainment * (
+        (1.0 - taste) + taste * imp.interest_match)
     return (weights.interest_match * imp.interest_match
-            + weights.entertainment * imp.entertainment
+            + weights.entertainment * entertained
             + weights.quality * imp.quality
             + weights.information_intent * imp.information * imp.intent
             + weights.trend_heat * imp.trend_heat

@@ -630,6 +630,10 @@ class Appeal(Section):
 
     interest_match: float = Field(1.5, description="Weight of the viewer-post topic match (0..1).")
     entertainment: float = Field(3.0, description="Weight of the post's entertainment e.")
+    entertainment_taste: float = Field(
+        0.0, ge=0, le=1,
+        description="How much entertainment depends on the viewer's tastes: its weight is "
+                    "scaled by (1 - t) + t x interest match (0: a post entertains everyone alike).")
     quality: float = Field(0.5, description="Weight of production quality.")
     information_intent: float = Field(0.5, description="Weight of information x viewer intent.")
     trend_heat: float = Field(1.5, description="Weight of the trend's heat x alignment h.")

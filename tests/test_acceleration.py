@@ -248,3 +248,18 @@ def test_runs_are_identical_with_and_without_compiled_kernels(name, overrides):
             summaries.append(json.dumps(simulate(scenario, seed=4).summary, sort_keys=True,
                                         default=str))
     assert summaries[0] == summaries[1]
+
+
+def test_ctrl_c_while_a_kernel_loads_is_delivered_after_it():
+    # An interrupt inside numba's compile or cache load would crash the interpreter; held,
+    # it arrives as KeyboardInterrupt once the enclosed code is done, and not before.
+    import os
+    import signal
+
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with acceleration.interrupts_held():
+            os.kill(os.getpid(), signal.SIGINT)
+            finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -117,6 +117,19 @@ def test_like_rate_matches_the_logistic_model():
     assert abs(observed - expected) < 4 * np.sqrt(expected * (1 - expected) / viewed.sum())
 
 
+@pytest.mark.parametrize("taste", [0.0, 0.5, 1.0])
+def test_entertainment_entertains_by_taste(taste):
+    # appeal = interest_match w_m m + w_e e ((1 - t) + t m) + ...; with m = 0.2, e = 0.9 and
+    # the default weights (w_m 1.5, w_e 3.0): t = 0 gives 0.3 + 2.7 = 3.0, t = 0.5 gives
+    # 0.3 + 2.7 x 0.6 = 1.92, t = 1 gives 0.3 + 2.7 x 0.2 = 0.84.
+    config = Funnel.model_validate({"appeal": {"noise_sd": 0.0, "entertainment_taste": taste,
+                                               "quality": 0.0}})
+    imp = impressions(n=4, interest_match=0.2, entertainment=0.9, information=0.0,
+                      trend_heat=0.0)
+    expected = {0.0: 3.0, 0.5: 1.92, 1.0: 0.84}[taste]
+    assert np.allclose(appeal(config, imp, np.zeros(4)), expected, atol=1e-6)
+
+
 def test_no_relevance_means_no_leads():
     reactions = react(Funnel(), impressions(relevance=0.0, is_brand=True,
                                             familiarity=0.0), np.random.default_rng(4))
