@@ -6,11 +6,25 @@ are those of the issue and of docs/effects.md, each required in at least 9 of 10
 The full-size check is `python run.py effects --seeds 10` (docs/effects.md).
 """
 
+import functools
 import math
 
+import numpy as np
 import pytest
 
-from simulation.effects import CHECKS, Check, evaluate, highest_tier, shown, tally
+from simulation.effects import (
+    CHECKS,
+    DILUTION_BRAND,
+    MISMATCH_BRAND,
+    SCENARIOS,
+    Check,
+    brand_value,
+    evaluate,
+    highest_tier,
+    shown,
+    tally,
+    tier_ratio,
+)
 from simulation.loading import load_scenario
 from simulation.runner import simulate
 from tests.conftest import run_cli
@@ -26,15 +40,21 @@ SMALL_EFFECTS = ["population.size=2000", "steps=96",
 the two brands post more often so that each still has about 100 posts to correlate."""
 
 AT_CI_SCALE = {"viral_mismatch", "audience_dilution"}
-"""The controls' criteria hold at full size (docs/effects.md) but not yet on 2 000 viewers:
-with a tenth of the leads per post, Spearman in the mismatch control falls to 0.15-0.48 and
-the dilution control's tier-0 regulars weigh more. Measured, not hidden: see docs/effects.md."""
+"""The controls' criteria hold at full size (docs/effects.md) but not on 2 000 viewers: with a
+tenth of the leads per post, Spearman in the mismatch control is 0.39-0.57 there and the
+dilution control's tier-0 regulars weigh more. At this scale the controls are tested
+against their treatment instead (below). Measured, not hidden: see docs/effects.md."""
+
+
+@functools.cache
+def summaries(stem: str) -> tuple[dict, ...]:
+    """The SEEDS runs of one scenario file on the CI platform (each run once per worker)."""
+    scenario = load_scenario(SCENARIOS / f"{stem}.toml", SMALL_EFFECTS)
+    return tuple(simulate(scenario, seed=seed).summary for seed in SEEDS)
 
 
 def run_check(check: Check) -> list[dict]:
-    scenario = load_scenario(check.scenario, SMALL_EFFECTS)
-    summaries = [simulate(scenario, seed=seed).summary for seed in SEEDS]
-    return evaluate(check, summaries, SEEDS)
+    return evaluate(check, list(summaries(check.scenario.stem)), SEEDS)
 
 
 def describe(rows: list[dict]) -> str:
@@ -45,7 +65,7 @@ def describe(rows: list[dict]) -> str:
 
 @pytest.mark.parametrize("check", [
     check if check.scenario.stem in AT_CI_SCALE else pytest.param(check, marks=pytest.mark.skip(
-        reason="holds at full size only so far (docs/effects.md): python run.py effects "
+        reason="holds at full size only (docs/effects.md): python run.py effects "
                f"--only {check.scenario.stem}"))
     for check in CHECKS], ids=lambda c: f"{c.scenario.stem}")
 def test_effect_holds_in_nine_of_ten_seeds(check):
@@ -55,6 +75,43 @@ def test_effect_holds_in_nine_of_ten_seeds(check):
     if check.role == "effect" and check.effect == "audience dilution":
         # the brand's posts climbed: dilution is measured above tier 0 in most seeds
         assert sum(r["highest_tier"] >= 1 for r in rows) >= 0.9 * len(rows)
+
+
+def paired(stem: str, measure) -> list[tuple[float, float]]:
+    """(treatment, control) values of ``measure`` seed by seed (the same seeds, same platform)."""
+    return list(zip(map(measure, summaries(stem)), map(measure, summaries(f"{stem}_control")),
+                    strict=True))
+
+
+def test_mismatch_control_restores_the_correlation_of_likes_and_leads():
+    # Removing the mechanism (likers who could buy) must raise Spearman(likes, leads) by a
+    # clear margin in each seed. Measured on this platform, seeds 1-10: 0.35-0.50 higher.
+    pairs = paired("viral_mismatch", brand_value(MISMATCH_BRAND, "likes_leads_spearman"))
+    assert sum(control - effect >= 0.25 for effect, control in pairs) >= 9, pairs
+
+
+def pooled_tier_ratio(stem: str) -> float:
+    """Leads per 1 000 impressions in each seed's highest tier reached by 5 posts over tier 0,
+    leads and impressions summed over the seeds (tier 0 has 2-11 leads a seed here)."""
+    totals = np.zeros((2, 2))  # (highest tier, tier 0) x (leads, impressions)
+    for summary in summaries(stem):
+        tiers = summary["brands"][DILUTION_BRAND]["by_tier"]
+        for k, tier in enumerate((str(highest_tier(summary, DILUTION_BRAND)), "0")):
+            totals[k] += (tiers[tier]["leads"], tiers[tier]["impressions"])
+    (top_leads, top_impressions), (base_leads, base_impressions) = totals
+    return (top_leads / top_impressions) / (base_leads / base_impressions)
+
+
+def test_dilution_control_keeps_leads_per_impression_up_the_tiers():
+    # With every viewer a target, the highest tier converts nearly as well as tier 0; in the
+    # diluted scenario it does not. Measured on this platform (seeds 1-10, pooled): 0.30
+    # against 0.68; seed by seed the control is the higher in 8 of 10 (the two others have
+    # 2 and 4 leads in tier 0 of the diluted scenario, so their ratio is mostly noise).
+    effect, control = pooled_tier_ratio("audience_dilution"), pooled_tier_ratio(
+        "audience_dilution_control")
+    assert effect < 0.6 and control - effect >= 0.2, (effect, control)
+    pairs = paired("audience_dilution", tier_ratio(DILUTION_BRAND, "leads_per_1k_impressions"))
+    assert sum(control > effect for effect, control in pairs) >= 8, pairs
 
 
 def test_criteria_read_the_summary_as_the_issue_states():
