@@ -103,10 +103,7 @@ def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulativ
     for block in prange(n_blocks):
         normalised = np.empty(n_groups, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            row_total = group_cumulative[row, n_groups - 1]
-            if row_total > 0:
-                for g in range(n_groups):
-                    normalised[g] = group_cumulative[row, g] / row_total
+            row_total = _normalise_row(group_cumulative, row, normalised)
             for j in range(uniforms.shape[1]):
                 group = _first_above(normalised, group_uniforms[row, j]) if row_total > 0 else -1
                 drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start,
@@ -173,13 +170,22 @@ def _pick_categories(cumulative, uniforms):  # pragma: no cover
     for block in prange(n_blocks):
         normalised = np.empty(n_groups, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            total = cumulative[row, n_groups - 1]
-            if total > 0:
-                for g in range(n_groups):
-                    normalised[g] = cumulative[row, g] / total
+            total = _normalise_row(cumulative, row, normalised)
             for j in range(uniforms.shape[1]):
                 category[row, j] = _first_above(normalised, uniforms[row, j]) if total > 0 else -1
     return category
+
+
+@kernel(inline=True)
+def _normalise_row(cumulative, row, normalised):  # pragma: no cover
+    """Fill ``normalised`` with the row's cumulative weights over their total; returns the
+    total (the row is left unfilled when it is 0: nothing to draw)."""
+    n_groups = cumulative.shape[1]
+    total = cumulative[row, n_groups - 1]
+    if total > 0:
+        for g in range(n_groups):
+            normalised[g] = cumulative[row, g] / total
+    return total
 
 
 @kernel(inline=True)
