@@ -79,7 +79,8 @@ def interrupts_held():
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # None: a handler installed outside Python, which signal.signal cannot restore
+        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
         if received and callable(previous):
             previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
 

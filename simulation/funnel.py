@@ -79,6 +79,7 @@ def appeal(config: Funnel, imp: Impressions, noise: np.ndarray) -> np.ndarray:
     # Entertainment entertains to the extent the topic is the viewer's (a dance video,
     # dance fans): with taste t, its weight is scaled by (1 - t) + t x interest match.
     taste = weights.entertainment_taste
+    # (taste 0 skips the product, so that runs without taste keep their exact numbers)
     entertained = imp.entertainment if taste == 0 else imp.entertainment * (
         (1.0 - taste) + taste * imp.interest_match)
     return (weights.interest_match * imp.interest_match
