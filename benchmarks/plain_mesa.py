@@ -35,17 +35,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from simulation.agents import Viewer  # noqa: E402
-from simulation.events import EVENT_INDEX, EVENTS  # noqa: E402
-from simulation.funnel import Impressions, Reactions, react  # noqa: E402
-from simulation.loading import load_scenario  # noqa: E402
-from simulation.model import EngagementModel  # noqa: E402
-from simulation.ranking import live_posts  # noqa: E402
-from simulation.runner import reuse_freed_memory  # noqa: E402
-from simulation.storage import write_json  # noqa: E402
+from simulation.agents import Viewer
+from simulation.config.loading import load_scenario
+from simulation.core.events import EVENT_INDEX, EVENTS
+from simulation.core.records import Impressions, Reactions
+from simulation.experiments.runs import reuse_freed_memory
+from simulation.io.storage import write_json
+from simulation.model import EngagementModel
+from simulation.platform.retrieval import live_posts
+from simulation.viewers.funnel import react
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from scale import overrides  # noqa: E402
+from scale import overrides
 
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 RATES = ("views", "completions", "likes", "comments", "shares", "saves", "profile_visits",

@@ -41,7 +41,7 @@ def overrides(viewers: int, steps: int, tiers: str, pool: float) -> list[str]:
         changes += [f"ranking.distribution.tiers[{k}].budget={max(1, round(budget * factor))}"
                     for k, budget in enumerate(BASELINE_BUDGETS)]
     if pool != 1:
-        from simulation.loading import load_scenario
+        from simulation.config.loading import load_scenario
 
         base = load_scenario(BASELINE)
         changes += [f"creators[{i}].posting_rate={creator.posting_rate * pool}"
@@ -51,11 +51,11 @@ def overrides(viewers: int, steps: int, tiers: str, pool: float) -> list[str]:
 
 def measure(viewers: int, steps: int, tiers: str, pool: float) -> dict:
     """Build and run one model in this process; returns its figures."""
-    from simulation.acceleration import compiled
-    from simulation.loading import load_scenario
-    from simulation.metrics import summarize
+    from simulation.config.loading import load_scenario
+    from simulation.experiments.runs import peak_memory_mb, reuse_freed_memory
+    from simulation.kernels.compiler import compiled
+    from simulation.measures.summary import summarize
     from simulation.model import EngagementModel
-    from simulation.runner import peak_memory_mb, reuse_freed_memory
 
     scenario = load_scenario(BASELINE, overrides(viewers, steps, tiers, pool))
     reuse_freed_memory()
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("exponent_viewers", "exponent_live_posts"):
         if key in report:
             print(f"{key.replace('_', ' ')}: {report[key]:.3f} (log-log fit of time per step)")
-    from simulation.storage import write_json  # here: the parent process only spawns runs
+    from simulation.io.storage import write_json
 
     write_json(args.out, report)  # atomically
     print(f"written: {args.out}")

@@ -8,9 +8,9 @@ Start with ``python run.py --help``. In Python::
         model.step()
 """
 
-from simulation.loading import ScenarioError, load_scenario
+from simulation.config.loading import ScenarioError, load_scenario
+from simulation.config.scenario import Scenario
 from simulation.model import EngagementModel
-from simulation.scenario import Scenario
 
 __version__ = "0.1.0"
 __all__ = ["EngagementModel", "Scenario", "ScenarioError", "__version__", "load_scenario"]

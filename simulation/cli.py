@@ -7,14 +7,15 @@ import math
 import sys
 from pathlib import Path
 
-from simulation.loading import ScenarioError, load_scenario
-from simulation.metrics import render_summary
-from simulation.reference import render_markdown, render_toml
-from simulation.results import ResultsError
-from simulation.runner import run_seeds, run_to_folder, seeds_of
-from simulation.scenario import Scenario
+from simulation.config.loading import ScenarioError, load_scenario
+from simulation.config.reference import render_markdown, render_toml
+from simulation.config.scenario import Scenario
+from simulation.experiments.runs import run_seeds, run_to_folder, seeds_of
+from simulation.io.results import ResultsError
+from simulation.viz.terminal import render_summary
 
 PROGRAM = "python run.py"
+
 
 EPILOG = f"""\
 examples:
@@ -33,9 +34,12 @@ examples:
 Each command has its own --help.
 """
 
+
 HEADLINE_MEASURES = ("rates.engagement_rate_by_views", "rates.like_rate", "rates.comment_rate",
                      "rates.share_rate", "inequality.views_gini", "inequality.top20_view_share",
                      "totals.likes", "totals.leads", "totals.purchases")
+
+
 ACROSS_SEED_HEADLINES = ("across_seeds.catalog.like_share_unpredictability",
                          "across_seeds.catalog.view_share_unpredictability")
 """Across-seed measures printed after `run --seeds` when present (a fixed catalog's worlds)."""
@@ -165,8 +169,6 @@ def _command_defaults(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- sweeps: `sweep` and `analyze` (simulation/sweeps.py, engine.py, analysis.py) ------------
-
 SWEEP_EPILOG = f"""\
 examples:
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml
@@ -182,6 +184,7 @@ Running the same command again, or --resume DIR, runs only the runs without a co
 file (failed runs are retried); a changed sweep file is refused with what changed.
 Exit status: 0 all runs done, 1 some runs failed, 2 bad input, 130 interrupted.
 """
+
 
 ANALYZE_EPILOG = f"""\
 examples:
@@ -232,8 +235,8 @@ def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
-    from simulation.engine import SweepInterrupted, read_record, run_sweep
-    from simulation.sweeps import load_sweep, sweep_from_record
+    from simulation.experiments.executor import SweepInterrupted, read_record, run_sweep
+    from simulation.experiments.sweeps import load_sweep, sweep_from_record
 
     if (args.file is None) == (args.resume is None):
         raise ScenarioError("error: sweep: give a sweep file or --resume DIR (one of the two). "
@@ -330,8 +333,8 @@ def _command_effects(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from simulation.effects import CHECKS, render_table, run_checks, shown, tally
-    from simulation.storage import result_folder
+    from simulation.experiments.effects import CHECKS, render_table, run_checks, shown, tally
+    from simulation.io.storage import result_folder
 
     if args.seeds < 1 or args.workers < 1:
         raise ScenarioError("error: --seeds and --workers must be at least 1")
@@ -376,7 +379,7 @@ def _command_effects(args: argparse.Namespace) -> int:
 
 
 def _command_analyze(args: argparse.Namespace) -> int:
-    from simulation.analysis import analyze, render_analysis
+    from simulation.experiments.analysis import analyze, render_analysis
 
     analysis = analyze(args.folder, args.measures)
     print(render_analysis(analysis) if not args.quiet else
@@ -401,9 +404,6 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 130
 
-
-# --- figures and reports: `plot`, `report`, and `run --report` ---------------------------
-# matplotlib is imported only by these commands, so that `run` starts as fast as before.
 
 METRIC_HELP = ("sweep folders: a metric to draw, by summary path or glob pattern, e.g. "
                "totals.leads or 'brands.*.leads'; repeat for several (default: engagement rate, "
@@ -470,13 +470,13 @@ examples:
 
 
 def _command_plot(args: argparse.Namespace) -> int:
-    from simulation.plots import plot_results
-    from simulation.results import is_sweep_folder, open_results
+    from simulation.io.results import is_sweep_folder, open_results
+    from simulation.viz.run_figures import plot_results
 
     out = args.out or args.results / "figures"
     if is_sweep_folder(args.results):
-        from simulation.sweep_plots import plot_sweep
-        from simulation.sweep_results import open_sweep
+        from simulation.experiments.sweep_results import open_sweep
+        from simulation.viz.sweep_figures import plot_sweep
 
         sweep = open_sweep(args.results, args.metrics)
         for note in sweep.notes:
@@ -499,7 +499,7 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from simulation.report import describe, write_report
+    from simulation.viz.run_report import describe, write_report
 
     print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
                                 metrics=args.metrics)))
@@ -510,7 +510,7 @@ def _report_after_run(args: argparse.Namespace, out: Path, progress: bool,
                       some_done: bool = True) -> None:
     """`run --report`, `sweep --report`: write the report of the folder just written."""
     if args.report and some_done:
-        from simulation.report import describe, write_report
+        from simulation.viz.run_report import describe, write_report
 
         print(describe(write_report(out, progress=progress)))
 

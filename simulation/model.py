@@ -18,41 +18,37 @@ import numpy as np
 from mesa import DataCollector, Model
 
 from simulation.agents import Creator, Viewer, ViewerAgents
-from simulation.bots import BotFarm
-from simulation.cadence import PostingSchedule
-from simulation.candidates import ImpressionHistory, rank_within_groups
-from simulation.catalog import FixedCatalog
-from simulation.collaborations import Collaborations
-from simulation.content import REACH_EVENTS, PostStore, StyleTable, draw_posts
-from simulation.creators import CreatorTable
-from simulation.detection import Detector
-from simulation.distribution import StagedDistribution
-from simulation.estimates import InterestEstimates, paired_cosine, unit_rows
-from simulation.events import EVENT_INDEX, EVENTS, event_bits, tally
-from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
-from simulation.followers import FollowerLedger
-from simulation.funnel import Impressions, Reactions, react
-from simulation.hashtags import Hashtags
-from simulation.learning import StyleLearners
-from simulation.money import MoneyLedger
-from simulation.network import Follows, ShareInbox, build_social_graph
-from simulation.population import Population
-from simulation.predictions import PlatformRates, engagement_score
-from simulation.promotion import Promotions
-from simulation.ranking import SOURCE_INDEX, SOURCES, Feed, live_posts, make_policy
-from simulation.retargeting import Retargeting
-from simulation.scenario import Scenario
-from simulation.trends import Trends
-
-STREAMS = ("dynamics", "population", "network", "creators", "content", "sessions", "reactions",
-           "money", "collaborations", "learning", "hashtags", "promotion")
-"""Independent random streams spawned from the run's SeedSequence. Keeping them
-apart means that, for one seed, a change to the ranking leaves the population,
-graph, posts' attributes and who opens the app when as they were, and the
-funnel's draws start from the same state every step (common random numbers).
-``dynamics`` is the Mesa model's own generator (``model.rng``): the ranking's draws.
-New streams go at the end, so that the streams before them keep their seeds."""
-
+from simulation.config.scenario import Scenario
+from simulation.core.events import EVENT_INDEX, EVENTS, REACH_EVENTS, event_bits
+from simulation.core.records import Feed, Impressions, Reactions
+from simulation.core.seeding import STREAMS
+from simulation.core.sources import SOURCE_INDEX, SOURCES
+from simulation.kernels.counting import rank_within_groups, tally
+from simulation.kernels.interests import paired_cosine, unit_rows
+from simulation.levers.bought_likes import BotFarm
+from simulation.levers.cadence import PostingSchedule
+from simulation.levers.catalog import FixedCatalog
+from simulation.levers.collaborations import Collaborations
+from simulation.levers.detection import Detector
+from simulation.levers.hashtags import Hashtags
+from simulation.levers.learning import StyleLearners
+from simulation.levers.money import MoneyLedger
+from simulation.levers.promotion import Promotions
+from simulation.levers.retargeting import Retargeting
+from simulation.platform.policies import make_policy
+from simulation.platform.predictions import PlatformRates, engagement_score
+from simulation.platform.retrieval import live_posts
+from simulation.platform.tiers import StagedDistribution
+from simulation.state.creators import CreatorTable
+from simulation.state.estimates import InterestEstimates
+from simulation.state.familiarity import EXPOSURE_BUCKETS, ExposureCounts, Familiarity
+from simulation.state.followers import FollowerLedger
+from simulation.state.graph import Follows, ShareInbox, build_social_graph
+from simulation.state.history import ImpressionHistory
+from simulation.state.population import Population
+from simulation.state.posts import PostStore, StyleTable, draw_posts
+from simulation.state.trends import Trends
+from simulation.viewers.funnel import react
 
 _REACH_COLUMNS = [EVENT_INDEX[name] for name in REACH_EVENTS]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from simulation.loading import load_scenario
-from simulation.runner import RunResult, simulate
-from simulation.scenario import Scenario
+from simulation.config.loading import load_scenario
+from simulation.config.scenario import Scenario
+from simulation.experiments.runs import RunResult, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -59,8 +59,8 @@ def cli(tmp_path: Path):
 @pytest.fixture(scope="session")
 def run_folder(small_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small run written as a results folder, once per session (read-only for tests)."""
-    from simulation.runner import write_run
-    from simulation.storage import result_folder
+    from simulation.experiments.runs import write_run
+    from simulation.io.storage import result_folder
 
     folder = tmp_path_factory.mktemp("results") / "small-run"
     with result_folder(folder) as building:
@@ -71,7 +71,7 @@ def run_folder(small_run: RunResult, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture(scope="session")
 def seeds_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Two seeds of the small baseline (24 steps) with their aggregate, once per session."""
-    from simulation.runner import run_seeds
+    from simulation.experiments.runs import run_seeds
 
     folder = tmp_path_factory.mktemp("results") / "small-2seeds"
     run_seeds(small_baseline("steps=24"), [1, 2], folder, progress=False)

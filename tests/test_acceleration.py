@@ -14,30 +14,22 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simulation import acceleration
-from simulation.acceleration import use_compiled
-from simulation.candidates import (
-    ImpressionHistory,
-    WeightedPools,
-    admit,
-    compact_rows,
-    cumulative_weights,
-    draw_categories,
-    draw_followed,
-    rank_within_groups,
-)
-from simulation.estimates import InterestEstimates, paired_cosine
-from simulation.events import EVENTS, event_bits, tally
-from simulation.familiarity import ExposureCounts, Familiarity
-from simulation.loading import load_scenario
-from simulation.ranking import (
-    LivePosts,
-    penalise_repeated_authors,
-    select_feed,
-    select_within_allowance,
-)
-from simulation.runner import simulate
-from simulation.scenario import Platform
+from simulation.config.loading import load_scenario
+from simulation.config.ranking import Platform
+from simulation.core.events import EVENTS, event_bits
+from simulation.core.records import LivePosts
+from simulation.experiments.runs import simulate
+from simulation.kernels import compiler as acceleration
+from simulation.kernels.admission import admit, compact_rows
+from simulation.kernels.compiler import use_compiled
+from simulation.kernels.counting import rank_within_groups, tally
+from simulation.kernels.interests import paired_cosine
+from simulation.kernels.pools import WeightedPools, cumulative_weights, draw_categories, draw_followed
+from simulation.kernels.scoring import penalise_repeated_authors
+from simulation.kernels.selection import select_feed, select_within_allowance
+from simulation.state.estimates import InterestEstimates
+from simulation.state.familiarity import ExposureCounts, Familiarity
+from simulation.state.history import ImpressionHistory
 from tests.conftest import SCENARIOS, small_baseline
 
 pytestmark = pytest.mark.skipif(not acceleration.AVAILABLE,

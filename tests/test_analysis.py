@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simulation.analysis import analyze, by_point, paired_differences
-from simulation.engine import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder, run_sweep
-from simulation.loading import ScenarioError
-from simulation.sweeps import load_sweep
+from simulation.config.loading import ScenarioError
+from simulation.experiments.analysis import analyze, by_point, paired_differences
+from simulation.experiments.executor import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder, run_sweep
+from simulation.experiments.sweeps import load_sweep
 from tests.conftest import SMALL_PLATFORM, run_cli
 
 

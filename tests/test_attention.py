@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from simulation.attention import attention
-from simulation.events import PROPENSITY_EVENTS
-from simulation.funnel import react, sigmoid
-from simulation.loading import ScenarioError
-from simulation.scenario import Attention, Funnel
+from simulation.config.funnel import Attention, Funnel
+from simulation.config.loading import ScenarioError
+from simulation.core.events import PROPENSITY_EVENTS
+from simulation.viewers.attention import attention
+from simulation.viewers.funnel import react, sigmoid
 from tests.conftest import small_baseline
 from tests.test_funnel import impressions
 

@@ -7,16 +7,17 @@ import json
 import numpy as np
 import pytest
 
-from simulation.bots import allocate, scheduled_likes
-from simulation.content import PostStore
-from simulation.events import EVENT_INDEX, EVENTS
-from simulation.loading import ScenarioError
-from simulation.metrics import render_summary, summarize
+from simulation.config.loading import ScenarioError
+from simulation.config.ranking import RankingWeights
+from simulation.core.events import EVENT_INDEX, EVENTS
+from simulation.experiments.runs import simulate
+from simulation.io.storage import to_jsonable
+from simulation.levers.bought_likes import allocate, scheduled_likes
+from simulation.measures.summary import summarize
 from simulation.model import EngagementModel
-from simulation.predictions import PlatformRates, engagement_score, observed_events
-from simulation.runner import simulate
-from simulation.scenario import RankingWeights
-from simulation.storage import to_jsonable
+from simulation.platform.predictions import PlatformRates, engagement_score, observed_events
+from simulation.state.posts import PostStore
+from simulation.viz.terminal import render_summary
 from tests.conftest import SCENARIOS, purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from simulation.cadence import PostingSchedule
-from simulation.creators import CreatorTable
+from simulation.levers.cadence import PostingSchedule
+from simulation.state.creators import CreatorTable
 from tests.conftest import small_baseline
 
 

@@ -2,14 +2,11 @@
 
 import numpy as np
 
-from simulation.candidates import (
-    NO_POST,
-    ImpressionHistory,
-    WeightedPools,
-    draw_categories,
-    drop_duplicates,
-    rank_within_groups,
-)
+from simulation.core.sources import NO_POST
+from simulation.kernels.admission import drop_duplicates
+from simulation.kernels.counting import rank_within_groups
+from simulation.kernels.pools import WeightedPools, draw_categories
+from simulation.state.history import ImpressionHistory
 
 
 def test_weighted_pools_draw_in_proportion_to_weight():

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from simulation.catalog import FixedCatalog
-from simulation.loading import ScenarioError, load_scenario
+from simulation.config.loading import ScenarioError, load_scenario
+from simulation.experiments.runs import simulate
+from simulation.levers.catalog import FixedCatalog
 from simulation.model import EngagementModel
-from simulation.runner import simulate
 from tests.conftest import SOCIAL_PROOF, run_cli, small_catalog
 
 

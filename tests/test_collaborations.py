@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from simulation.collaborations import Collaborations, creator_pool_entries
-from simulation.creators import CreatorTable
-from simulation.loading import ScenarioError
+from simulation.config.loading import ScenarioError
+from simulation.levers.collaborations import Collaborations, creator_pool_entries
 from simulation.model import EngagementModel
+from simulation.state.creators import CreatorTable
 from tests.conftest import small_baseline
 
 

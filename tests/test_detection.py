@@ -8,12 +8,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simulation.detection import Observations, flag, observe
-from simulation.events import EVENT_INDEX
-from simulation.loading import ScenarioError
+from simulation.config.levers import Detection
+from simulation.config.loading import ScenarioError
+from simulation.core.events import EVENT_INDEX
+from simulation.levers.detection import Observations, flag, observe
 from simulation.model import EngagementModel
-from simulation.predictions import engagement_score
-from simulation.scenario import Detection
+from simulation.platform.predictions import engagement_score
 from tests.conftest import purchase_scenario
 
 BRAND = "glow_skincare"

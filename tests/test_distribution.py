@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from simulation.content import PostStore
-from simulation.distribution import StagedDistribution
-from simulation.scenario import Distribution, Tier
+from simulation.config.ranking import Distribution, Tier
+from simulation.platform.tiers import StagedDistribution
+from simulation.state.posts import PostStore
 
 
 def make(n_posts: int, percentile: float = 50.0):

@@ -12,7 +12,8 @@ import math
 import numpy as np
 import pytest
 
-from simulation.effects import (
+from simulation.config.loading import load_scenario
+from simulation.experiments.effects import (
     CHECKS,
     DILUTION_BRAND,
     MISMATCH_BRAND,
@@ -25,8 +26,7 @@ from simulation.effects import (
     tally,
     tier_ratio,
 )
-from simulation.loading import load_scenario
-from simulation.runner import simulate
+from simulation.experiments.runs import simulate
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.engine import (
+from simulation.config.loading import ScenarioError
+from simulation.experiments.executor import (
     FAULT_VARIABLE,
     RUNS,
     TABLE,
@@ -19,8 +20,7 @@ from simulation.engine import (
     prepare_folder,
     run_sweep,
 )
-from simulation.loading import ScenarioError
-from simulation.sweeps import load_sweep
+from simulation.experiments.sweeps import load_sweep
 from tests.conftest import ROOT
 
 GRID_WITH_ARMS = """\

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from simulation.estimates import InterestEstimates
-from simulation.scenario import Platform
+from simulation.config.ranking import Platform
+from simulation.state.estimates import InterestEstimates
 
 
 def test_initial_knowledge_blends_uniform_and_truth():

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from simulation.familiarity import Familiarity
+from simulation.state.familiarity import Familiarity
 
 
 def test_exposures_decay_with_half_life():
@@ -25,7 +25,7 @@ def test_rescaling_keeps_values():
 
 
 def test_exposure_counts_bucket_prior_views_and_saturate():
-    from simulation.familiarity import EXPOSURE_BUCKETS, ExposureCounts
+    from simulation.state.familiarity import EXPOSURE_BUCKETS, ExposureCounts
 
     counts = ExposureCounts(3, 2)
     labels = [label for label, _ in EXPOSURE_BUCKETS]

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from simulation.events import EVENTS, PROPENSITY_EVENTS
-from simulation.funnel import Impressions, appeal, react, sigmoid
-from simulation.scenario import Funnel
+from simulation.config.funnel import Funnel
+from simulation.core.events import EVENTS, PROPENSITY_EVENTS
+from simulation.core.records import Impressions
+from simulation.viewers.funnel import appeal, react, sigmoid
 
 N = 200_000
 

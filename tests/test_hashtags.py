@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulation.creators import CreatorTable
-from simulation.hashtags import Hashtags, topic_pool_entries
-from simulation.loading import ScenarioError
+from simulation.config.loading import ScenarioError
+from simulation.levers.hashtags import Hashtags, topic_pool_entries
+from simulation.state.creators import CreatorTable
 from tests.conftest import small_baseline
 
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from simulation.creators import CreatorTable
-from simulation.learning import StyleLearners
+from simulation.config.levers import Learning
+from simulation.levers.learning import StyleLearners
 from simulation.model import EngagementModel
-from simulation.scenario import Learning
+from simulation.state.creators import CreatorTable
 from tests.conftest import small_baseline
 
 

@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
-from simulation.events import EVENT_INDEX, EVENTS
-from simulation.lever_measures import by_call_to_action, funnel_steps, trend_phase
+from simulation.core.events import EVENT_INDEX, EVENTS
+from simulation.core.tallies import funnel_steps
+from simulation.measures.marketing import by_call_to_action, trend_phase
 
 
 def totals(**events: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from simulation.loading import (
+from simulation.config.loading import (
     ScenarioError,
     apply_overrides,
     field_path,
@@ -10,7 +10,7 @@ from simulation.loading import (
     parse_assignment,
     parse_path,
 )
-from simulation.scenario import Scenario
+from simulation.config.scenario import Scenario
 
 
 def write(tmp_path, text, name="scenario.toml"):

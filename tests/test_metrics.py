@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from simulation.metrics import gini, per, spearman, top_overlap, top_share
+from simulation.core.statistics import gini, per, spearman, top_overlap, top_share
 
 
 def test_gini_known_values():

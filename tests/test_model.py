@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from simulation.agents import Creator, Viewer
-from simulation.events import EVENT_INDEX
-from simulation.metrics import summarize
+from simulation.core.events import EVENT_INDEX
+from simulation.experiments.runs import simulate
+from simulation.io.storage import to_jsonable
+from simulation.measures.summary import summarize
 from simulation.model import EngagementModel
-from simulation.runner import simulate
-from simulation.storage import to_jsonable
 from tests.conftest import small_baseline
 
 

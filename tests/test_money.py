@@ -15,26 +15,26 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from simulation.events import EVENT_INDEX, EVENTS
-from simulation.familiarity import Familiarity
-from simulation.loading import load_scenario
-from simulation.model import STREAMS, EngagementModel
-from simulation.money import MoneyLedger, band_position, engagement_multiplier, evaluate_goal
-from simulation.runner import simulate
-from simulation.scenario import (
+from simulation.config.base import Gamma
+from simulation.config.creators import Creator
+from simulation.config.loading import load_scenario
+from simulation.config.money import (
     CHANNELS,
-    Creator,
     EngagementPricing,
-    Gamma,
     Goal,
     LiveAttendance,
     LiveGifting,
     LiveGifts,
     Money,
-    Scenario,
-    check_references,
 )
-from simulation.storage import to_jsonable
+from simulation.config.scenario import Scenario, check_references
+from simulation.core.events import EVENT_INDEX, EVENTS
+from simulation.core.seeding import STREAMS
+from simulation.experiments.runs import simulate
+from simulation.io.storage import to_jsonable
+from simulation.levers.money import MoneyLedger, band_position, engagement_multiplier, evaluate_goal
+from simulation.model import EngagementModel
+from simulation.state.familiarity import Familiarity
 from tests.conftest import SCENARIOS
 
 MONETIZATION = SCENARIOS / "monetization.toml"
@@ -231,7 +231,7 @@ def test_brand_deals_follow_the_rate_card_and_the_interval():
 def live_ledger(attendance: LiveAttendance, gifting: LiveGifting, gift_value: Gamma
                 ) -> MoneyLedger:
     """A ledger with two plain creators and only live gifts on; one step is a day."""
-    from simulation.creators import CreatorTable
+    from simulation.state.creators import CreatorTable
 
     scenario = Scenario(step_hours=24.0, steps=2,
                         creators=[Creator(name="a"), Creator(name="b")],

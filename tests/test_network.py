@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from simulation.network import Follows, ShareInbox, build_social_graph
-from simulation.scenario import Network
+from simulation.config.network import Network
+from simulation.state.graph import Follows, ShareInbox, build_social_graph
 
 
 def test_graph_is_symmetric_and_seeded():
@@ -48,7 +48,7 @@ def test_follows_count_each_pair_once():
 
 
 def test_watts_strogatz_is_a_ring_lattice_without_rewiring_and_a_simple_graph_with_it():
-    from simulation.network import watts_strogatz_edges
+    from simulation.state.graph import watts_strogatz_edges
 
     lattice = watts_strogatz_edges(12, 4, 0.0, np.random.default_rng(0))
     # Each node links to its 2 nearest neighbours on each side: 12 x 4 / 2 = 24 edges.
@@ -66,7 +66,7 @@ def test_watts_strogatz_is_a_ring_lattice_without_rewiring_and_a_simple_graph_wi
 
 
 def test_erdos_renyi_draws_distinct_pairs_at_the_expected_density():
-    from simulation.network import erdos_renyi_edges
+    from simulation.state.graph import erdos_renyi_edges
 
     assert sorted(map(tuple, erdos_renyi_edges(5, 1.0, np.random.default_rng(0)).tolist())) == [
         (i, j) for i in range(5) for j in range(i + 1, 5)]
@@ -82,7 +82,7 @@ def test_initial_followers_are_a_successive_sample_by_interest():
     # without replacement: P(viewer i followed) = w_i + sum_{j != i} w_j w_i / (1 - w_j):
     # 0.5 + 0.3 x 0.5 / 0.7 + 0.2 x 0.5 / 0.8 = 0.8393, 0.3 + 0.5 x 0.3 / 0.5 + 0.2 x 0.3 / 0.8
     # = 0.675, and 0.2 + 0.5 x 0.2 / 0.5 + 0.3 x 0.2 / 0.7 = 0.4857 (they sum to 2).
-    from simulation.network import _successive_sample
+    from simulation.state.graph import _successive_sample
 
     rng = np.random.default_rng(3)
     cumulative = np.cumsum([0.5, 0.3, 0.2])

@@ -13,9 +13,10 @@ import pytest
 from matplotlib.text import Text
 from PIL import Image
 
-from simulation import plots, sweep_plots
-from simulation.figure_style import COLUMN_WIDTH_IN, DPI, FONT_PT
-from simulation.results import ResultsError, open_results, seed_interval
+from simulation.io.results import ResultsError, open_results, seed_interval
+from simulation.viz import run_figures as plots
+from simulation.viz import sweep_figures as sweep_plots
+from simulation.viz.style import COLUMN_WIDTH_IN, DPI, FONT_PT
 from tests.conftest import BASELINE
 
 CHART_NAMES = [function.__name__ for function in plots.CHARTS]
@@ -235,8 +236,8 @@ def test_figures_without_brands_are_skipped_with_a_reason(run_folder, tmp_path):
 @pytest.fixture(scope="module")
 def money_results(tmp_path_factory):
     """Two seeds of the monetization scenario at 600 viewers and 12 steps."""
-    from simulation.loading import load_scenario
-    from simulation.runner import run_seeds
+    from simulation.config.loading import load_scenario
+    from simulation.experiments.runs import run_seeds
     from tests.conftest import SCENARIOS
 
     folder = tmp_path_factory.mktemp("results") / "money-2seeds"

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from simulation.population import Population, segment_sizes
-from simulation.scenario import Scenario
+from simulation.config.scenario import Scenario
+from simulation.state.population import Population, segment_sizes
 
 
 def test_segment_sizes_are_exact_shares():

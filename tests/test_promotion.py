@@ -7,11 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from simulation.events import EVENT_INDEX
-from simulation.loading import ScenarioError
-from simulation.metrics import render_summary, summarize
+from simulation.config.loading import ScenarioError
+from simulation.core.events import EVENT_INDEX
+from simulation.levers.promotion import PROMOTED, paced_spend
+from simulation.measures.summary import summarize
 from simulation.model import EngagementModel
-from simulation.promotion import PROMOTED, paced_spend
+from simulation.viz.terminal import render_summary
 from tests.conftest import purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"

@@ -13,8 +13,8 @@ import functools
 
 import pytest
 
-from simulation.loading import load_scenario
-from simulation.runner import simulate
+from simulation.config.loading import load_scenario
+from simulation.experiments.runs import simulate
 from tests.conftest import SCENARIOS
 from tests.test_levers import nearly_always
 

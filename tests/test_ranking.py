@@ -3,18 +3,13 @@
 import numpy as np
 import pytest
 
-from simulation.estimates import unit_rows
+from simulation.core.sources import GATED_SOURCES, SOURCE_INDEX, SOURCES
+from simulation.kernels.interests import unit_rows
+from simulation.kernels.scoring import softmax_keys
+from simulation.kernels.selection import select_feed
 from simulation.model import EngagementModel
-from simulation.ranking import (
-    GATED_SOURCES,
-    POLICIES,
-    SOURCE_INDEX,
-    SOURCES,
-    gumbel_keys,
-    live_posts,
-    make_policy,
-    select_feed,
-)
+from simulation.platform.policies import POLICIES, make_policy
+from simulation.platform.retrieval import live_posts
 from tests.conftest import small_baseline
 
 
@@ -133,10 +128,10 @@ def test_softmax_keys_sample_in_proportion_to_exp_score_over_temperature():
     # P(first) for two items is exp(s1/T) / (exp(s1/T) + exp(s2/T)) = sigmoid((s1 - s2) / T).
     rng = np.random.default_rng(6)
     scores = np.tile([0.30, 0.28], (40_000, 1))
-    keys = gumbel_keys(scores, temperature=0.02, rng=rng)
+    keys = softmax_keys(scores, rng.gumbel(size=scores.shape), temperature=0.02)
     first = (keys[:, 0] > keys[:, 1]).mean()
     assert abs(first - 1 / (1 + np.exp(-1.0))) < 0.01
-    assert (gumbel_keys(scores, 0.0, rng).argmax(axis=1) == 0).all()
+    assert (softmax_keys(scores, rng.gumbel(size=scores.shape), 0.0).argmax(axis=1) == 0).all()
 
 
 def test_select_feed_takes_the_highest_keys_in_order():

@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from simulation import plots
-from simulation.report import (
+from simulation.io.results import open_results
+from simulation.viz import run_figures as plots
+from simulation.viz.run_report import (
     Paragraph,
     Report,
     Table,
@@ -28,7 +29,6 @@ from simulation.report import (
     segment_funnel_table,
     write_report,
 )
-from simulation.results import open_results
 from tests.conftest import BASELINE
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source"}

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from simulation.creators import CreatorTable
-from simulation.loading import ScenarioError
-from simulation.retargeting import Retargeting
+from simulation.config.loading import ScenarioError
+from simulation.levers.retargeting import Retargeting
+from simulation.state.creators import CreatorTable
 from tests.conftest import small_baseline
 
 FUNNEL = ('creators[7].content_funnel={ stages = ["entertainment", "educational", '

@@ -5,8 +5,8 @@ import tomllib
 
 import pytest
 
-from simulation.reference import render_markdown, render_toml
-from simulation.scenario import Scenario, check_references
+from simulation.config.reference import render_markdown, render_toml
+from simulation.config.scenario import Scenario, check_references
 from tests.conftest import ROOT, SCENARIOS
 
 
@@ -15,7 +15,7 @@ def test_default_scenario_is_valid():
 
 
 def test_every_field_has_a_description():
-    from simulation.scenario import Section
+    from simulation.config.base import Section
 
     sections = Section.__subclasses__()
     assert len(sections) > 20
@@ -31,7 +31,7 @@ def test_rendered_toml_validates_back_to_the_same_scenario(comments):
 
 
 def test_shipped_scenarios_are_valid():
-    from simulation.loading import load_scenario
+    from simulation.config.loading import load_scenario
 
     # Every scenario file, in every folder but the sweep files' own.
     files = sorted(path for path in SCENARIOS.rglob("*.toml") if "sweeps" not in path.parts)

@@ -14,9 +14,9 @@ import functools
 import numpy as np
 import pytest
 
-from simulation.loading import load_scenario
-from simulation.runner import simulate
-from simulation.social_measures import across_seed_measures
+from simulation.config.loading import load_scenario
+from simulation.experiments.runs import simulate
+from simulation.measures.social import across_seed_measures
 from tests.conftest import SOCIAL_PROOF
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from simulation.events import EVENT_INDEX
-from simulation.runner import run_seeds, simulate
-from simulation.social_measures import across_seed_measures, share_unpredictability
+from simulation.core.events import EVENT_INDEX
+from simulation.experiments.runs import run_seeds, simulate
+from simulation.measures.social import across_seed_measures, share_unpredictability
 from tests.conftest import small_catalog
 
 

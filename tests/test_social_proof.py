@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from simulation.attention import attention
-from simulation.events import EVENTS, PROPENSITY_EVENTS
-from simulation.funnel import react, sigmoid
-from simulation.loading import ScenarioError
-from simulation.scenario import Funnel
-from simulation.social_proof import read_like_counts
+from simulation.config.funnel import Funnel
+from simulation.config.loading import ScenarioError
+from simulation.core.events import EVENTS, PROPENSITY_EVENTS
+from simulation.viewers.attention import attention
+from simulation.viewers.funnel import react, sigmoid
+from simulation.viewers.social_proof import read_like_counts
 from tests.conftest import small_baseline
 from tests.test_funnel import impressions
 

@@ -6,7 +6,7 @@ Each assertion is a sign and a rough size, checked in every seed of a few.
 import numpy as np
 import pytest
 
-from simulation.runner import simulate
+from simulation.experiments.runs import simulate
 from tests.conftest import SMALL_TIERS, small_baseline
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from simulation.storage import atomic_path, result_folder, to_jsonable, write_json
+from simulation.io.storage import atomic_path, result_folder, to_jsonable, write_json
 
 
 def test_json_has_no_nan():

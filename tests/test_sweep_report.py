@@ -21,15 +21,15 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from simulation import sweep_plots
-from simulation.analysis import analyze
 from simulation.cli import main
-from simulation.engine import run_sweep
-from simulation.plots import Chart
-from simulation.report import format_ratio, write_report
-from simulation.results import ResultsError
-from simulation.sweep_results import open_sweep
-from simulation.sweeps import load_sweep
+from simulation.experiments.analysis import analyze
+from simulation.experiments.executor import run_sweep
+from simulation.experiments.sweep_results import open_sweep
+from simulation.experiments.sweeps import load_sweep
+from simulation.io.results import ResultsError
+from simulation.viz import sweep_figures as sweep_plots
+from simulation.viz.run_figures import Chart
+from simulation.viz.run_report import format_ratio, write_report
 from tests.conftest import TINY_SWEEP_HEADER, run_cli
 from tests.test_plots import assert_publishable
 from tests.test_report import Document, assert_self_contained

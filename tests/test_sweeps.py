@@ -7,8 +7,8 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from simulation.loading import ScenarioError
-from simulation.sweeps import (
+from simulation.config.loading import ScenarioError
+from simulation.experiments.sweeps import (
     design_seed,
     load_sweep,
     make_design,

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from simulation.scenario import Scenario, Trend
-from simulation.trends import Trends
+from simulation.config.content import Trend
+from simulation.config.scenario import Scenario
+from simulation.state.trends import Trends
 
 
 def test_heat_curve_analytic_values():

@@ -52,15 +52,15 @@ def cases() -> list[GoldenCase]:
 
 def canonical(summary: dict) -> str:
     """The text a summary is compared by: JSON as ``summary.json`` writes it, keys sorted."""
-    from simulation.storage import to_jsonable
+    from simulation.io.storage import to_jsonable
 
     return json.dumps(to_jsonable(summary), indent=1, sort_keys=True, allow_nan=False) + "\n"
 
 
 def summary_of(case: GoldenCase) -> str:
     """Run a case with the current code and return its canonical summary."""
-    from simulation.loading import load_scenario
-    from simulation.runner import simulate
+    from simulation.config.loading import load_scenario
+    from simulation.experiments.runs import simulate
 
     return canonical(simulate(load_scenario(case.scenario, list(case.overrides)), seed=SEED).summary)
 

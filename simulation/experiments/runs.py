@@ -1,0 +1,187 @@
+"""Running scenarios: one seed to a results folder, or several seeds with an aggregate.
+
+This is the one place that turns a validated scenario into files, so that the
+command line, the tests and the sweep engine all run models the same way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import resource
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+from tqdm import tqdm
+
+from simulation.config.reference import render_toml
+from simulation.config.scenario import Scenario
+from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
+from simulation.io.storage import result_folder, write_json, write_parquet, write_text
+from simulation.measures.social import across_seed_measures
+from simulation.measures.summary import summarize
+from simulation.model import EngagementModel
+
+
+@dataclass
+class RunResult:
+    """A finished run: the model (for inspection), its summary and its cost."""
+
+    model: EngagementModel
+    summary: dict[str, Any]
+    wall_seconds: float
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def reuse_freed_memory() -> bool:
+    """Ask glibc's allocator to keep freed memory for reuse (Linux); True if it agreed.
+
+    A step allocates hundreds of megabytes of temporaries at a million viewers. By
+    default glibc maps each large array afresh and returns it on free, so every step
+    pays page faults for memory it just released (a fifth of a step's time, measured in
+    docs/performance.md). Keeping freed blocks in the heap makes them reusable;
+    peak memory is unchanged, since the same arrays are alive at the peak either way.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    mmap_threshold, trim_threshold = -3, -1  # M_MMAP_THRESHOLD, M_TRIM_THRESHOLD
+    largest = ctypes.c_int(2**31 - 1)
+    return bool(libc.mallopt(mmap_threshold, largest)) and bool(
+        libc.mallopt(trim_threshold, largest))
+
+
+def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = None,
+             progress: bool = False, label: str = "") -> RunResult:
+    """Build the model and run all its steps, with a progress bar if asked.
+
+    ``seed`` is an int (default: the scenario's seed) or a SeedSequence, as a sweep gives
+    each run: ``SeedSequence(root, spawn_key=(point, replicate))``.
+    """
+    started = time.perf_counter()
+    reuse_freed_memory()
+    model = EngagementModel(scenario, seed=seed)
+    bar = tqdm(total=scenario.steps, desc=label or f"{scenario.name} seed {model.seed_value}",
+               unit="step", disable=None if progress else True, leave=False,
+               dynamic_ncols=True)
+    with bar:
+        for _ in range(scenario.steps):
+            model.step()
+            bar.update()
+    return RunResult(model, summarize(model), time.perf_counter() - started)
+
+
+def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
+    """Write every output file of a finished run into ``folder`` (which must be new)."""
+    model = result.model
+    write_json(folder / "summary.json", result.summary)
+    write_parquet(folder / "posts.parquet", posts_table(model))
+    write_parquet(folder / "creators.parquet", creators_table(model))
+    tables = step_tables(model)
+    write_parquet(folder / "steps.parquet", tables["segments"])
+    write_parquet(folder / "feed_mix.parquet", tables["feed_mix"])
+    write_parquet(folder / "reach.parquet", reach_table(model))
+    if model.money is not None:
+        write_parquet(folder / "money.parquet", model.money.step_table())
+    write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
+    write_json(folder / "manifest.json",
+               manifest(model, result.wall_seconds, peak_memory_mb(), command))
+
+
+def run_to_folder(scenario: Scenario, out: str | Path, seed: int | None = None,
+                  progress: bool = True, command: list[str] | None = None) -> RunResult:
+    """Run one seed and write its results folder atomically (nothing is left if it fails)."""
+    with result_folder(out) as building:
+        result = simulate(scenario, seed=seed, progress=progress)
+        write_run(result, building, command)
+    return result
+
+
+def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Numeric leaves of a summary as {'totals.likes': 123.0, ...}."""
+    flat: dict[str, float] = {}
+    for key, value in summary.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(flatten(value, path))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int | float) and value is not None:
+            flat[path] = float(value)
+    return flat
+
+
+def aggregate(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean and 95% t-interval across runs of every numeric measure (one row per measure)."""
+    flats = [flatten(s) for s in summaries]
+    keys = list(dict.fromkeys(key for flat in flats for key in flat))
+    rows = []
+    for key in keys:
+        values = np.array([flat.get(key, math.nan) for flat in flats], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        n = len(values)
+        mean = float(values.mean()) if n else math.nan
+        sd = float(values.std(ddof=1)) if n > 1 else math.nan
+        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+        rows.append({"measure": key, "n": n, "mean": mean, "sd": sd,
+                     "ci_low": mean - half if n > 1 else math.nan,
+                     "ci_high": mean + half if n > 1 else math.nan})
+    return rows
+
+
+def across_seed_rows(across: dict[str, Any], n: int) -> list[dict[str, Any]]:
+    """Rows of the aggregate table for across-seed measures: ``across_seeds.<path>``, the value
+    as ``mean`` over ``n`` runs, no spread (a set of runs gives one value)."""
+    return [{"measure": key, "n": n, "mean": value, "sd": math.nan, "ci_low": math.nan,
+             "ci_high": math.nan} for key, value in flatten(across, "across_seeds").items()]
+
+
+def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
+    """Consecutive seeds from ``first`` (default: the scenario's seed)."""
+    start = scenario.seed if first is None else first
+    return [start + index for index in range(count)]
+
+
+def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
+              command: list[str] | None = None,
+              on_run: Callable[[int, RunResult], None] | None = None) -> list[dict[str, Any]]:
+    """Run each seed into ``out/seed-<seed>/`` and write ``out/aggregate.{json,csv}``.
+
+    The whole folder is built under a temporary name and appears only when all
+    seeds are done. Returns the aggregate rows.
+    """
+    summaries = []
+    with result_folder(out) as building:
+        bar = tqdm(seeds, desc=f"{scenario.name}: seeds", unit="run",
+                   disable=None if progress else True, dynamic_ncols=True)
+        for seed in bar:
+            run_folder = building / f"seed-{seed}"
+            run_folder.mkdir()
+            result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
+            write_run(result, run_folder, command)
+            summaries.append(result.summary)
+            if on_run:
+                on_run(seed, result)
+        rows = aggregate(summaries)
+        # Measures of the set of runs (replicate worlds), not of one run: one row each.
+        across = across_seed_measures(summaries)
+        rows += across_seed_rows(across, len(summaries))
+        write_json(building / "aggregate.json", {"scenario": scenario.name, "seeds": seeds,
+                                                 "measures": rows, "across_seeds": across})
+        header = "measure,n,mean,sd,ci_low,ci_high\n"
+        body = "".join(f"{r['measure']},{r['n']},{r['mean']!r},{r['sd']!r},{r['ci_low']!r},"
+                       f"{r['ci_high']!r}\n" for r in rows)
+        write_text(building / "aggregate.csv", header + body)
+    return rows

@@ -1,0 +1,205 @@
+"""Ranking policies: who sees which post. For-You (two stages) and three controls.
+
+A policy turns the active viewers (A,) and their feed lengths (A,) into a
+:class:`Feed`: post ids (A, L) in feed order, -1 past the end of a feed, and
+the candidate source of each slot. Every policy works on all viewers at once.
+
+For-You, as in real recommenders and the leaked 'TikTok Algo 101' note:
+candidates from sources with quotas (followed creators, topic pools guided by
+the platform's interest estimate, the test pool of new posts, posts in wide
+tiers, friends' shares), gated by each tier's affinity bar; then a score, the
+weighted sum of predicted engagements times the viewer-post affinity, decayed
+with age, penalised for a repeated author; then a softmax sample of the feed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from simulation.config.ranking import Ranking
+from simulation.core.records import Feed, LivePosts
+from simulation.core.sources import NO_POST, SOURCE_INDEX
+from simulation.kernels.scoring import candidate_keys
+from simulation.kernels.selection import select_feed, select_within_allowance, stack_blocks, widen
+from simulation.platform.predictions import engagement_score
+from simulation.platform.retrieval import _Retrieval, creator_pools, draw_following, exclude_seen, live_posts
+
+if TYPE_CHECKING:
+    from simulation.model import EngagementModel
+
+
+class RankingPolicy(Protocol):
+    """What every ranking policy offers."""
+
+    name: str
+
+    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+                    feed_length: np.ndarray, rng: np.random.Generator) -> Feed: ...
+
+
+FEED_BLOCK = 32_768
+"""Active viewers whose candidates are drawn and scored together. It bounds a step's
+memory at any platform size, and it fixes the order of the ranking's random draws: a
+constant, so that a seed gives the same run on any machine."""
+
+
+class ForYouPolicy:
+    """The two-stage For-You model with staged distribution."""
+
+    name = "foryou"
+
+    def __init__(self, config: Ranking):
+        self.config = config
+        self._step: tuple[int, int] | None = None  # (model, step) the pools below were built for
+        self._pools: tuple[LivePosts, _Retrieval, np.ndarray] | None = None
+
+    def _step_pools(self, model: EngagementModel) -> tuple[LivePosts, _Retrieval, np.ndarray]:
+        """The live posts, candidate pools and predicted engagement x freshness of this step.
+
+        Built once per step; a model that builds feeds viewer by viewer within a step
+        (benchmarks/plain_mesa.py) reuses them, as the platform would.
+        """
+        if self._step != (id(model), model.steps):
+            config, posts = self.config, model.posts
+            live = live_posts(model)
+            predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
+                                         config.prior_strength) * live.freshness
+            self._pools = (live, _Retrieval(model, live, config), predicted)
+            self._step = (id(model), model.steps)
+        return self._pools
+
+    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+                    feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
+        config, posts = self.config, model.posts
+        # The score's part that is the same for every viewer: predicted engagement x freshness.
+        live, retrieval, predicted = self._step_pools(model)
+        authors = posts.creator[live.ids].astype(np.int64)
+        boost = model.retargeting.boost if model.retargeting is not None else None
+        blocks = []
+        for start in range(0, len(viewers), FEED_BLOCK):
+            block = slice(start, start + FEED_BLOCK)
+            candidates, source, affinity = self._candidates(retrieval, viewers[block],
+                                                            feed_length[block], rng)
+            keys, priority = candidate_keys(candidates, affinity, source, predicted, authors,
+                                            boost, live.first, config, rng)
+            blocks.append((candidates, source, keys, priority))
+        candidates, source, keys, priority = stack_blocks(blocks, len(viewers))
+        allowance = model.distribution.allowance(posts, live.ids)
+        return select_within_allowance(candidates, keys, source, feed_length, viewers,
+                                       allowance, live, priority)
+
+    def _candidates(self, retrieval: _Retrieval, viewers: np.ndarray, feed_length: np.ndarray,
+                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage 1: admitted candidates (A, W), compact, with their sources and affinities.
+
+        Sources the viewer chose (follows, friends' shares) come first so that when a post
+        arrives twice, its ungated copy is kept. Viewers whose feed cannot be filled yet
+        get further draws from the recommendation sources.
+        """
+        rounds = self.config.retrieval_rounds
+        candidates, source, affinity, count = retrieval.admit(
+            viewers, *retrieval.draw(viewers, rng, "first"))
+        for round_ in range(rounds + 1):
+            short = np.flatnonzero(count < feed_length)
+            if len(short) == 0:
+                break
+            # The last round backfills from all live posts, by reach weight and
+            # regardless of affinity: a platform never leaves a feed empty.
+            more, more_source = retrieval.draw(viewers[short], rng,
+                                               "backfill" if round_ == rounds else "more")
+            if more.shape[1] == 0:
+                break
+            # The short rows' admitted candidates, then the new draws, admitted together;
+            # every earlier candidate is admitted again, so rows only grow.
+            kept = int(count[short].max(initial=0))
+            merged = retrieval.admit(
+                viewers[short], np.concatenate([candidates[short, :kept], more], axis=1),
+                np.concatenate([source[short, :kept], more_source], axis=1))
+            width = int(merged[3].max(initial=0))
+            if width > candidates.shape[1]:
+                candidates, source, affinity = (widen(values, width, fill) for values, fill in (
+                    (candidates, NO_POST), (source, 0), (affinity, 0)))
+            for values, update in zip((candidates, source, affinity), merged, strict=False):
+                values[short, :width] = update[:, :width]
+            count[short] = merged[3]
+        width = int(count.max(initial=0))
+        return tuple(np.ascontiguousarray(values[:, :width])
+                     for values in (candidates, source, affinity))
+
+
+class ChronologicalPolicy:
+    """Posts of followed creators, newest first (a 'Following' tab)."""
+
+    name = "chronological"
+
+    def __init__(self, config: Ranking):
+        self.config = config
+
+    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+                    feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
+        live = live_posts(model)
+        quota = 3 * int(feed_length.max(initial=1))
+        pools = creator_pools(model, live, live.freshness)
+        candidates = exclude_seen(model, viewers,
+                                  draw_following(model, viewers, pools, quota, rng))
+        newest = model.posts.created_hour[live.ids][live.local(candidates)]
+        keys = newest + 1e-6 * rng.random(candidates.shape)
+        source = np.full(candidates.shape, SOURCE_INDEX["following"], dtype=np.int8)
+        return select_feed(candidates, keys, source, feed_length, viewers)
+
+
+class RandomPolicy:
+    """Live posts drawn uniformly at random: exposure without any ranking."""
+
+    name = "random"
+
+    def __init__(self, config: Ranking):
+        self.config = config
+
+    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+                    feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
+        live = live_posts(model)
+        quota = 3 * int(feed_length.max(initial=1))
+        if len(live.ids) == 0:
+            drawn = np.full((len(viewers), quota), NO_POST, dtype=np.int64)
+        else:
+            drawn = live.ids[rng.integers(len(live.ids), size=(len(viewers), quota))]
+        candidates = exclude_seen(model, viewers, drawn)
+        source = np.full(candidates.shape, SOURCE_INDEX["random"], dtype=np.int8)
+        return select_feed(candidates, rng.random(candidates.shape), source, feed_length,
+                           viewers)
+
+
+class PopularityPolicy:
+    """The most-liked live posts (by displayed likes) that the viewer has not seen."""
+
+    name = "popularity"
+
+    def __init__(self, config: Ranking):
+        self.config = config
+
+    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+                    feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
+        live = live_posts(model)
+        likes = model.posts.displayed_likes[live.ids]
+        ranked = live.ids[np.lexsort((rng.random(len(live.ids)), -likes))]
+        top = ranked[: 8 * int(feed_length.max(initial=1)) + 64]
+        candidates = exclude_seen(model, viewers, np.broadcast_to(top, (len(viewers), len(top))))
+        keys = np.broadcast_to(-np.arange(len(top), dtype=np.float64), candidates.shape)
+        source = np.full(candidates.shape, SOURCE_INDEX["popular"], dtype=np.int8)
+        return select_feed(candidates, keys, source, feed_length, viewers)
+
+
+POLICIES: dict[str, type] = {
+    "foryou": ForYouPolicy,
+    "chronological": ChronologicalPolicy,
+    "random": RandomPolicy,
+    "popularity": PopularityPolicy,
+}
+
+
+def make_policy(config: Ranking) -> RankingPolicy:
+    """The ranking policy the scenario names."""
+    return POLICIES[config.policy](config)
