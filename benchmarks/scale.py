@@ -54,7 +54,7 @@ def measure(viewers: int, steps: int, tiers: str, pool: float) -> dict:
     from simulation.config.loading import load_scenario
     from simulation.experiments.runs import peak_memory_mb, reuse_freed_memory
     from simulation.kernels.compiler import compiled
-    from simulation.measures.summary import summarize
+    from simulation.measures import summarize
     from simulation.model import EngagementModel
 
     scenario = load_scenario(BASELINE, overrides(viewers, steps, tiers, pool))

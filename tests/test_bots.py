@@ -13,10 +13,11 @@ from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.experiments.runs import simulate
 from simulation.io.storage import to_jsonable
 from simulation.levers.bought_likes import allocate, scheduled_likes
-from simulation.measures.summary import summarize
+from simulation.measures import summarize
 from simulation.model import EngagementModel
-from simulation.platform.predictions import PlatformRates, engagement_score, observed_events
+from simulation.platform.predictions import engagement_score, observed_events
 from simulation.state.posts import PostStore
+from simulation.state.rates import PlatformRates
 from simulation.viz.terminal import render_summary
 from tests.conftest import SCENARIOS, purchase_scenario, record_impressions
 

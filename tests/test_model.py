@@ -9,7 +9,7 @@ from simulation.agents import Creator, Viewer
 from simulation.core.events import EVENT_INDEX
 from simulation.experiments.runs import simulate
 from simulation.io.storage import to_jsonable
-from simulation.measures.summary import summarize
+from simulation.measures import summarize
 from simulation.model import EngagementModel
 from tests.conftest import small_baseline
 

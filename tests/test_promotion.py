@@ -10,7 +10,7 @@ import pytest
 from simulation.config.loading import ScenarioError
 from simulation.core.events import EVENT_INDEX
 from simulation.levers.promotion import PROMOTED, paced_spend
-from simulation.measures.summary import summarize
+from simulation.measures import summarize
 from simulation.model import EngagementModel
 from simulation.viz.terminal import render_summary
 from tests.conftest import purchase_scenario, record_impressions

@@ -54,3 +54,15 @@ def top_overlap(x: np.ndarray, y: np.ndarray, fraction: float = 0.1) -> float:
 def per(numerator: float, denominator: float, scale: float = 1.0) -> float:
     """numerator / denominator x scale, NaN when the denominator is zero."""
     return float(numerator) / float(denominator) * scale if denominator else math.nan
+
+
+TOP_FRACTIONS = (0.1, 0.2)
+"""Top-k shares are given for the top 10% and 20% of items (at least one item)."""
+
+
+def share_measures(counts: np.ndarray, name: str) -> dict[str, float]:
+    """Inequality of one event's counts across items (N,): ``<name>_gini`` and top-k shares."""
+    singular = name[:-1]
+    return {f"{name}_gini": gini(counts),
+            **{f"top{round(100 * fraction)}_{singular}_share": top_share(counts, fraction)
+               for fraction in TOP_FRACTIONS}}

@@ -24,8 +24,8 @@ from simulation.config.reference import render_toml
 from simulation.config.scenario import Scenario
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import result_folder, write_json, write_parquet, write_text
+from simulation.measures import summarize
 from simulation.measures.social import across_seed_measures
-from simulation.measures.summary import summarize
 from simulation.model import EngagementModel
 
 
@@ -93,8 +93,9 @@ def write_run(result: RunResult, folder: Path, command: list[str] | None = None)
     write_parquet(folder / "steps.parquet", tables["segments"])
     write_parquet(folder / "feed_mix.parquet", tables["feed_mix"])
     write_parquet(folder / "reach.parquet", reach_table(model))
-    if model.money is not None:
-        write_parquet(folder / "money.parquet", model.money.step_table())
+    for lever in model.levers.values():
+        for name, table in lever.tables(model.state).items():
+            write_parquet(folder / f"{name}.parquet", table)
     write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
     write_json(folder / "manifest.json",
                manifest(model, result.wall_seconds, peak_memory_mb(), command))

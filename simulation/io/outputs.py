@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from simulation.config.money import CHANNELS
 from simulation.core.events import EVENT_INDEX, EVENTS, REACH_EVENTS
 from simulation.core.seeding import STREAMS
 
@@ -70,16 +69,13 @@ def posts_table(model: EngagementModel) -> pa.Table:
 
 
 def creators_table(model: EngagementModel) -> pa.Table:
-    """Every creator: identity, offer, followers at start and end, event totals, and (with
-    money on) revenue by channel: ``money_<channel>`` and ``money_total``."""
+    """Every creator: identity, offer, followers at start and end, event totals, and the
+    levers' columns (with money on, revenue by channel: ``money_<channel>``, ``money_total``)."""
     creators, posts = model.creators, model.posts
     per_creator = np.zeros((creators.size, len(EVENTS)), dtype=np.int64)
     np.add.at(per_creator, posts.creator, posts.events())
-    money = model.money
-    earned = {} if money is None else {
-        f"money_{channel}": money.revenue[:, CHANNELS.index(channel)] for channel in money.channels}
-    if earned:
-        earned["money_total"] = sum(earned.values())
+    earned = {name: column for lever in model.levers.values()
+              for name, column in lever.creator_columns(model.state).items()}
     return pa.table({
         "creator_id": np.arange(creators.size),
         "creator": creators.names,
@@ -162,14 +158,14 @@ def manifest(model: EngagementModel, wall_seconds: float, peak_memory_mb: float,
         "wall_seconds": round(wall_seconds, 3),
         "peak_memory_mb": round(peak_memory_mb, 1),
         "files": {
-            "summary.json": "headline measures (README: 'Reading summary.json')",
+            "summary.json": "headline measures (docs/outputs.md: 'Reading summary.json')",
             "posts.parquet": "one row per post",
             "creators.parquet": "one row per creator",
             "steps.parquet": "one row per step and segment",
             "feed_mix.parquet": "one row per step and style, tier or candidate source",
             "reach.parquet": "one row per post, cumulative-reach bin and segment",
             "scenario.toml": "the fully resolved scenario, runnable as is",
-            **({"money.parquet": "one row per step and revenue channel"}
-               if model.money is not None else {}),
+            **{f"{name}.parquet": f"a table of the {lever.name} lever"
+               for lever in model.levers.values() for name in lever.tables(model.state)},
         },
     }

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.sources import NO_POST
+from simulation.kernels.bitsets import test_positions
 from simulation.kernels.compiler import compiled, kernel, prange
-from simulation.state.history import ImpressionHistory
 
 
 def drop_duplicates(candidates: np.ndarray) -> np.ndarray:
@@ -34,13 +34,14 @@ def affinity(viewer_units: np.ndarray, post_units: np.ndarray, local: np.ndarray
 
 
 def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first_live: int,
-          history: ImpressionHistory, viewer_units: np.ndarray, post_units: np.ndarray,
+          seen_bits: np.ndarray, capacity: int, viewer_units: np.ndarray, post_units: np.ndarray,
           bar: np.ndarray, gated: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Admit candidates (A, Q): live, first copy in the row, not seen, and above the bar if gated.
 
     In order: ids below ``first_live`` (no longer live) are dropped; repeats of a
     post in a row are dropped, keeping its leftmost copy; posts the viewer has
-    been shown are dropped; then a candidate from a gated source (``gated[source]``,
+    been shown (their bit in ``seen_bits`` (V, capacity / 8), the impression history's
+    ring, which must have room for every candidate) are dropped; then a candidate from a gated source (``gated[source]``,
     (n_sources + 1,), the last entry for source -1) is dropped when its affinity
     with the viewer is below its tier's ``bar`` (n_live,). ``viewer_units`` (A, T)
     and ``post_units`` (n_live, T) are unit topic vectors.
@@ -51,11 +52,11 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     """
     candidates = np.where(candidates < first_live, NO_POST, candidates)
     if compiled():
-        history.ensure(int(candidates.max(initial=0)) + 1)
-        return _admit(candidates, source, viewers, first_live, history.bits, history.capacity,
+        return _admit(candidates, source, viewers, first_live, seen_bits, capacity,
                       viewer_units, post_units, bar, gated)
     candidates = drop_duplicates(candidates)
-    candidates = np.where(history.seen(viewers[:, None], candidates), NO_POST, candidates)
+    seen = test_positions(seen_bits, viewers[:, None], np.maximum(candidates, 0) % capacity)
+    candidates = np.where(seen & (candidates >= 0), NO_POST, candidates)
     local = np.where(candidates >= 0, candidates - first_live, 0)
     affinities = affinity(viewer_units, post_units, local)
     blocked = gated[source] & (affinities < bar[local])

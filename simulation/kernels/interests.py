@@ -41,6 +41,25 @@ def _paired_cosine(left, left_units, right, right_units):  # pragma: no cover
     return cosine
 
 
+def pull_by_viewer(viewers: np.ndarray, topics: np.ndarray, signal: np.ndarray,
+                   n_viewers: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signal-weighted topic sums per viewer: the distinct ``viewers`` (m,), sum(signal x topic)
+    (m, T) and sum(signal) (m,), from impressions' viewers (n,), topics (n, T), signals (n,).
+
+    The compiled kernel lists viewers in order of first appearance, numpy's twin in sorted
+    order; each viewer's sums are the same.
+    """
+    if compiled():
+        return _pull_by_viewer(viewers.astype(np.int64), topics, signal.astype(np.float64),
+                               n_viewers)
+    unique, position = np.unique(viewers, return_inverse=True)
+    pull = np.empty((len(unique), topics.shape[1]), dtype=np.float64)
+    for topic in range(topics.shape[1]):
+        pull[:, topic] = np.bincount(position, weights=signal * topics[:, topic],
+                                     minlength=len(unique))
+    return unique, pull, np.bincount(position, weights=signal, minlength=len(unique))
+
+
 @kernel()
 def _pull_by_viewer(viewers, topics, signal, n_viewers):  # pragma: no cover
     # Per viewer, in order of the impressions: the same float64 sums as numpy's bincount.

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.config.ranking import Ranking
-from simulation.core.sources import SOURCE_INDEX
 from simulation.kernels.compiler import compiled, kernel, prange
 
 if TYPE_CHECKING:
@@ -22,31 +20,29 @@ def softmax_keys(scores: np.ndarray, noise: np.ndarray, temperature: float) -> n
 
 def candidate_keys(candidates: np.ndarray, affinity: np.ndarray, source: np.ndarray,
                    predicted: np.ndarray, authors: np.ndarray, boost: np.ndarray | None,
-                   first_live: int, config: Ranking,
+                   first_live: int, gamma: float, penalty: float, temperature: float,
                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Stage 2: each candidate's sort key and allowance priority (A, Q), -inf and 0 if empty.
 
-    score = predicted (n_live,) x max(affinity, 0)^gamma, x the content funnel's
-    ``boost`` (C,) when retargeted, x ``same_author_penalty`` for all but an author's
-    best candidate in the feed; key = score / temperature + Gumbel noise, so that
+    score = predicted (n_live,) x max(affinity, 0)^gamma, x ``boost`` (n_sources, C)
+    [source, author] when given (a lever's score multiplier for its own source's
+    candidates, 1 elsewhere), x ``penalty`` for all but an author's best candidate in
+    the feed; key = score / temperature + Gumbel noise, so that
     the top keys are a softmax sample. ``authors`` (n_live,) are the live posts'
     creators. Noise and priorities are drawn for the valid candidates, in row order.
     """
     valid = candidates >= 0
     n_valid = int(valid.sum())
     noise, priority_draws = rng.gumbel(size=n_valid), rng.random(n_valid)
-    gamma, penalty, temperature = (config.affinity_exponent, config.same_author_penalty,
-                                   config.temperature)
-    retargeted = SOURCE_INDEX["retargeting"]
     if compiled():
         return _candidate_keys(candidates, affinity, source, predicted, authors,
-                               boost if boost is not None else np.ones(0), retargeted,
-                               first_live, gamma, penalty, temperature, noise, priority_draws)
+                               boost if boost is not None else np.ones((0, 0)), first_live,
+                               gamma, penalty, temperature, noise, priority_draws)
     local = np.where(valid, candidates - first_live, 0)
     scores = predicted[local] * affinity_weight(np.maximum(affinity, np.float32(0.0)), gamma)
     author = authors[local]
     if boost is not None:
-        scores = scores * np.where(source == retargeted, boost[author], 1.0)
+        scores = scores * boost[np.maximum(source, 0), author]
     scores = penalise_repeated_authors(author, scores, valid, penalty)
     keys = np.full(candidates.shape, -np.inf)
     keys[valid] = softmax_keys(scores[valid], noise, temperature)
@@ -66,8 +62,8 @@ def affinity_weight(affinity: np.ndarray, gamma: float) -> np.ndarray:
 
 
 @kernel(parallel=True)
-def _candidate_keys(candidates, affinity, source, predicted, authors, boost, retargeted,
-                    first_live, gamma, penalty, temperature, noise, priority_draws):  # pragma: no cover
+def _candidate_keys(candidates, affinity, source, predicted, authors, boost, first_live, gamma,
+                    penalty, temperature, noise, priority_draws):  # pragma: no cover
     n_rows, width = candidates.shape
     keys = np.full((n_rows, width), -np.inf)
     priority = np.zeros((n_rows, width))
@@ -97,7 +93,7 @@ def _candidate_keys(candidates, affinity, source, predicted, authors, boost, ret
                 score = predicted[local] * weight
                 author = authors[local]
                 if len(boost):
-                    score = score * (boost[author] if source[row, j] == retargeted else 1.0)
+                    score = score * boost[source[row, j], author]
                 scores[j] = score
                 if best_in[author] != row:
                     best_in[author], best_at[author] = row, j

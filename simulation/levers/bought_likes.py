@@ -29,19 +29,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.statistics import per
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.population import Population
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
-
 
 BOT_EVENTS = ("impressions", "views", "likes")
 """What one bought like is: the bot is shown the post, plays it and likes it (``completions``
@@ -108,8 +106,21 @@ def add_bot_accounts(population: Population, n_bots: int) -> Population:
     )
 
 
-class BotFarm:
+@register
+class BotFarm(Lever):
     """Every order of bought likes: who buys, its budget and timing, and its bot accounts."""
+
+    name = "bought_likes"
+    section = "creators[].bought_likes"
+    summary_keys = ("bought_likes",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> BotFarm | None:
+        """None unless some creator buys likes."""
+        if all(creator.bought_likes is None for creator in scenario.creators):
+            return None
+        return cls(scenario, creators, scenario.population.size)
 
     def __init__(self, scenario: Scenario, creators: CreatorTable, n_viewers: int):
         orders = [(c, scenario.creators[e].bought_likes) for c, e in enumerate(creators.entry)
@@ -126,25 +137,20 @@ class BotFarm:
         self.likes_by_bot = np.zeros(int(self.bots.sum()), dtype=np.int64)  # (B,)
         self.n_viewers = n_viewers
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, creators: CreatorTable,
-                      n_viewers: int) -> BotFarm | None:
-        """None unless some creator buys likes."""
-        if not any(c.bought_likes is not None for c in scenario.creators):
-            return None
-        return cls(scenario, creators, n_viewers)
-
     @property
     def n_bots(self) -> int:
         return len(self.likes_by_bot)
 
-    def add_accounts(self, population: Population) -> Population:
+    def extend_population(self, population: Population) -> Population:
         """The population with this farm's bot accounts appended."""
         return add_bot_accounts(population, self.n_bots)
 
-    def deliver(self, model: EngagementModel) -> int:
+    def before_feeds(self, view: PlatformView) -> None:
+        self.deliver(view)
+
+    def deliver(self, view: PlatformView) -> int:
         """Play and like the buyers' posts that are owed likes this step; returns likes delivered."""
-        posts, hour = model.posts, model.hour
+        posts, hour = view.posts, view.hour
         likes = EVENT_INDEX["likes"]
         step_totals = np.zeros(len(EVENTS), dtype=np.float64)
         watched = 0.0
@@ -174,19 +180,19 @@ class BotFarm:
             given = allocate(demand, budget)
             if given.sum() == 0:
                 continue
-            self._like(model, g, ids, delivered, given, order.watch_fraction)
+            self._like(view, g, ids, delivered, given, order.watch_fraction)
             step_totals[[EVENT_INDEX[name] for name in BOT_EVENTS]] += given.sum()
             if order.watch_fraction >= 1.0:
                 step_totals[EVENT_INDEX["completions"]] += given.sum()
             watched += order.watch_fraction * given.sum()
         if step_totals.any():
-            model.platform_rates.record(step_totals, watched)
+            view.rates.record(step_totals, watched)
         return int(step_totals[likes])
 
-    def _like(self, model: EngagementModel, g: int, ids: np.ndarray, delivered: np.ndarray,
+    def _like(self, view: PlatformView, g: int, ids: np.ndarray, delivered: np.ndarray,
               given: np.ndarray, watch_fraction: float) -> None:
         """Bots of order ``g`` play and like posts ``ids`` (n,), ``given`` (n,) likes each."""
-        posts = model.posts
+        posts = view.posts
         for name in BOT_EVENTS:
             posts.bot_counts[ids, EVENT_INDEX[name]] += given
         if watch_fraction >= 1.0:
@@ -199,11 +205,11 @@ class BotFarm:
         bots = self.bots[g]
         account = (post * 7919 + np.repeat(delivered, given) + k) % bots
         np.add.at(self.likes_by_bot, self.first_bot[g] - self.n_viewers + account, 1)
-        model.history.mark(self.first_bot[g] + account, post)
+        view.history.mark(self.first_bot[g] + account, post)
 
-    def summarize(self, model: EngagementModel) -> dict[str, Any]:
+    def summarize(self, view: PlatformView) -> dict[str, Any]:
         """``summary.json`` ``bought_likes``: per buying creator, the bought and the real traffic."""
-        posts = model.posts
+        posts = view.posts
         result: dict[str, Any] = {"bot_accounts": self.n_bots, "creators": {}}
         for g, name in enumerate(self.names):
             c = int(self.creator[g])
@@ -213,7 +219,7 @@ class BotFarm:
             real_impressions = real[EVENT_INDEX["impressions"]]
             bought_likes = int(bought[EVENT_INDEX["likes"]])
             real_likes = int(real[EVENT_INDEX["likes"]])
-            followers = int(model.follows.count[c])
+            followers = int(view.follows.count[c])
             order = self.orders[g]
             result["creators"][name] = {
                 "bots": int(self.bots[g]), "per_post": order.per_post, "per_day": order.per_day,
@@ -227,10 +233,10 @@ class BotFarm:
                 "likes_per_1k_real_impressions": per(real_likes, real_impressions, 1000),
                 "leads_per_1k_real_impressions": per(real[EVENT_INDEX["leads"]],
                                                       real_impressions, 1000),
-                "followers_start": int(model.initial_followers[c]),
+                "followers_start": int(view.initial_followers[c]),
                 "followers_end": followers,
                 "displayed_likes_per_follower": per(real_likes + bought_likes, followers),
                 "mean_reached_tier": (float(posts.reached_tier[ids].mean()) if len(ids)
                                       else math.nan),
             }
-        return result
+        return {"bought_likes": result}

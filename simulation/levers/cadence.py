@@ -14,13 +14,26 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config.scenario import Scenario
+from simulation.levers.base import Lever, register
 from simulation.state.creators import CreatorTable
 
 _KINDS = ("poisson", "regular", "bursty")
 
 
-class PostingSchedule:
+@register
+class PostingSchedule(Lever):
     """Each creator's schedule as arrays (C,)."""
+
+    name = "cadence"
+    section = "creators[].schedule"
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> PostingSchedule | None:
+        """None unless some creator publishes on a schedule (not at Poisson times)."""
+        if all(creator.schedule.kind == "poisson" for creator in scenario.creators):
+            return None
+        return cls(scenario, creators)
 
     def __init__(self, scenario: Scenario, creators: CreatorTable):
         entries = [scenario.creators[e].schedule for e in creators.entry]
@@ -46,7 +59,7 @@ class PostingSchedule:
         bursty = np.floor(self.rate * self.period * bursts + 1e-9)
         return np.where(self.kind == 1, regular, np.where(self.kind == 2, bursty, 0.0))
 
-    def counts(self, drawn: np.ndarray, hour: float, step_hours: float) -> np.ndarray:
+    def publishing_counts(self, drawn: np.ndarray, hour: float, step_hours: float) -> np.ndarray:
         """Posts per creator in [hour, hour + step_hours): ``drawn`` (C,) Poisson counts for
         Poisson creators, the schedule's counts for the others."""
         if not self.scheduled:

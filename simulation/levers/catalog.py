@@ -23,40 +23,102 @@ whose shares the across-seed measures compare (``social_measures.py``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import Any
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
+from simulation.core.events import EVENT_INDEX
 from simulation.core.records import Feed
 from simulation.core.sources import SOURCE_INDEX
+from simulation.core.statistics import per, share_measures, spearman
 from simulation.kernels.selection import select_feed
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.population import normalized_mix
 
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
+SHARE_EVENTS = ("views", "likes")
+"""The events whose shares across posts the catalog measures compare."""
 
 
-class FixedCatalog:
-    """The catalog's posts (N) and the visiting schedule of the viewers (V)."""
+@register
+class FixedCatalog(Lever):
+    """The catalog's posts (N) and the visiting schedule of the viewers (V).
 
-    def __init__(self, scenario: Scenario, creators: CreatorTable, n_viewers: int,
-                 rng: np.random.Generator):
+    Its order is last, so that no other lever's publishing counts survive it: a catalog run
+    publishes nothing. Its stream is the platform's ``sessions`` stream, which it replaces.
+    """
+
+    name = "catalog"
+    section = "catalog"
+    stream = "sessions"
+    order = 1000
+    summary_keys = ("catalog",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> FixedCatalog | None:
+        """None unless the scenario has a ``[catalog]``."""
+        if scenario.catalog is None:
+            return None
+        return cls(scenario, creators, np.random.default_rng(seed))
+
+    def __init__(self, scenario: Scenario, creators: CreatorTable, rng: np.random.Generator):
         assert scenario.catalog is not None
         self.scenario = scenario
         self.creators = creators
+        self.rng = rng
         self.names = [post.name for post in scenario.catalog.posts]
         self.quality = np.array([post.quality for post in scenario.catalog.posts],
                                 dtype=np.float64)
         self.ids = np.arange(len(self.names), dtype=np.int64)  # the first posts of the store
-        self.arrival_order = rng.permutation(n_viewers)  # (V,) viewers in visiting order
+        self.arrival_order = np.zeros(0, dtype=np.int64)  # (V,) viewers in visiting order
+        self.n_visitors = 0
+
+    def start(self, view: PlatformView) -> None:
+        """Publish the catalog and draw the order in which the viewers will visit."""
+        view.posts.add(**self.catalog_posts())
+        self.arrival_order = self.rng.permutation(view.population.size)
+
+    def ranking_policy(self) -> CatalogOrder:
+        return self.policy()
+
+    def publishing_counts(self, counts: np.ndarray, hour: float, step_hours: float) -> np.ndarray:
+        return np.zeros_like(counts)
+
+    def sessions(self, view: PlatformView) -> tuple[np.ndarray, np.ndarray]:
+        viewers, feed_length = self.visitors(view.step, view.population.is_bot)
+        self.n_visitors += len(viewers)
+        return viewers, feed_length
+
+    def summarize(self, view: PlatformView) -> dict[str, Any]:
+        """``summary.json`` ``catalog``: shares, inequality and quality-success correlation."""
+        totals = view.posts.events()[self.ids]  # (N, E)
+        visitors = self.n_visitors
+        result: dict[str, Any] = {"posts": self.size, "visitors": visitors}
+        shares = {}
+        for name in SHARE_EVENTS:
+            counts = totals[:, EVENT_INDEX[name]]
+            shares[name] = counts / counts.sum() if counts.sum() else np.full(len(counts),
+                                                                              math.nan)
+            result[f"{name}_per_visitor"] = per(counts.sum(), visitors)
+            result.update(share_measures(counts, name))
+        result["quality_spearman"] = {name: spearman(self.quality, totals[:, EVENT_INDEX[name]])
+                                      for name in SHARE_EVENTS}
+        result["by_post"] = {
+            post: {"quality": float(self.quality[index]),
+                   **{name: int(totals[index, EVENT_INDEX[name]]) for name in SHARE_EVENTS},
+                   **{f"{name[:-1]}_share": float(shares[name][index]) for name in SHARE_EVENTS}}
+            for index, post in enumerate(self.names)}
+        return {"catalog": result}
 
     @property
     def size(self) -> int:
         return len(self.names)
 
-    def post_columns(self) -> dict[str, np.ndarray]:
+    def catalog_posts(self) -> dict[str, np.ndarray]:
         """The catalog's posts as columns for :meth:`PostStore.add` (published at hour 0)."""
         scenario = self.scenario
         posts = scenario.catalog.posts
@@ -102,7 +164,7 @@ class CatalogOrder:
         self.name = name
         self.ids = ids
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
         """Feeds (A, N): a random order per visitor, or by displayed likes, ties at random.
 
@@ -111,7 +173,7 @@ class CatalogOrder:
         """
         tiebreak = rng.random((len(viewers), len(self.ids)))
         if self.name == "popularity":
-            keys = model.posts.displayed_likes[self.ids][None, :] + tiebreak
+            keys = view.posts.displayed_likes[self.ids][None, :] + tiebreak
             source = SOURCE_INDEX["popular"]
         else:
             keys, source = tiebreak, SOURCE_INDEX["random"]

@@ -25,7 +25,7 @@ window, false positives over reviews of the creators that never buy. Shapes: C c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -33,13 +33,11 @@ from simulation.config.levers import Detection
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX
 from simulation.core.statistics import per
+from simulation.levers.base import Lever, register
 from simulation.platform.predictions import observed_events
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
-
 
 SIGNALS = ("like_rate", "likes_per_engagement", "likes_per_follower")
 """The detector's signals, each a field of ``Detection`` holding its threshold (0: unused)."""
@@ -106,8 +104,23 @@ def flag(observations: Observations, config: Detection
     return flagged, judged, ratios
 
 
-class Detector:
-    """Reviews on a schedule, the current flags, and the detector's record against the truth."""
+@register
+class Detector(Lever):
+    """Reviews on a schedule, the current flags, and the detector's record against the truth.
+
+    Runs after the levers that add traffic (``order``), so a review sees this step's bot likes.
+    """
+
+    name = "detection"
+    section = "detection"
+    order = 200
+    summary_keys = ("detection",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> Detector | None:
+        """None unless the scenario enables detection."""
+        return cls(scenario, creators) if scenario.detection.enabled else None
 
     def __init__(self, scenario: Scenario, creators: CreatorTable):
         self.config = scenario.detection
@@ -126,23 +139,21 @@ class Detector:
         self.first_flagged_hour = np.full(n, np.nan)
         self.last_ratios: dict[str, np.ndarray] = {}
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, creators: CreatorTable) -> Detector | None:
-        """None unless the scenario enables detection."""
-        return cls(scenario, creators) if scenario.detection.enabled else None
+    def before_feeds(self, view: PlatformView) -> None:
+        self.review(view)
 
-    def review(self, model: EngagementModel) -> None:
+    def review(self, view: PlatformView) -> None:
         """Judge every creator when a review is due, then apply the flags to live posts."""
-        hour = model.hour
+        hour = view.hour
         if hour >= self.next_review:
             while self.next_review <= hour:
                 self.next_review += self.config.review_every_hours
-            self._judge(model, hour)
-        self._apply(model.posts, hour - model.config.ranking.max_age_hours)
+            self._judge(view, hour)
+        self._apply(view.posts, hour - view.config.ranking.max_age_hours)
 
-    def _judge(self, model: EngagementModel, hour: float) -> None:
-        posts, since = model.posts, hour - self.config.window_hours
-        observations = observe(posts, len(self.names), model.follows.count, since)
+    def _judge(self, view: PlatformView, hour: float) -> None:
+        posts, since = view.posts, hour - self.config.window_hours
+        observations = observe(posts, len(self.names), view.follows.count, since)
         flagged, judged, self.last_ratios = flag(observations, self.config)
         self.flagged = flagged
         self.reviews += 1
@@ -165,8 +176,12 @@ class Detector:
         posts.score_multiplier[first:] = np.where(flagged, demotion, 1.0)
         posts.like_credit[first:] = np.where(flagged, credit, 1.0)
 
-    def summarize(self) -> dict[str, Any]:
+    def summarize(self, view: PlatformView) -> dict[str, Any]:
         """``summary.json`` ``detection``: the detector's record against the truth."""
+        return {"detection": self.record()}
+
+    def record(self) -> dict[str, Any]:
+        """The detector's record against the truth, for ``summary.json``."""
         honest = ~self.buys
         honest_judged = int(self.judged[honest].sum())
         honest_flagged = int(self.times_flagged[honest].sum())

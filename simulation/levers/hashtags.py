@@ -3,23 +3,47 @@
 The For-You sources 'interest', 'exploration', 'trending' (and the backfill) draw a
 topic from the platform's estimate of the viewer's interests, then a post filed
 under that topic. A post is filed under its primary topic; a post with a hashtag
-(``PostStore.hashtag`` >= 0) is filed under the hashtag's topic too. Its content
+(post column ``hashtag`` >= 0) is filed under the hashtag's topic too. Its content
 is unchanged, so the viewer-post affinity (and each tier's affinity bar) still
-judges it by what it is about.
+judges it by what it is about. Each brand's measures split its tagged and untagged
+posts (``brands.<name>.hashtag``).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from simulation.config.scenario import Scenario
+from simulation.core.tallies import split_measures
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
+from simulation.state.posts import PostStore
 
 
-class Hashtags:
+@register
+class Hashtags(Lever):
     """Each creator's hashtag topic (C,) int64, -1 for none, and the share of posts carrying it."""
 
-    def __init__(self, scenario: Scenario, creators: CreatorTable):
+    name = "hashtags"
+    section = "creators[].hashtag"
+    stream = "hashtags"
+    post_columns = {"hashtag": ((), np.int16, -1)}
+    brand_keys = ("hashtag",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> Hashtags | None:
+        """None unless some creator tags its posts."""
+        if all(creator.hashtag is None for creator in scenario.creators):
+            return None
+        return cls(scenario, creators, np.random.default_rng(seed))
+
+    def __init__(self, scenario: Scenario, creators: CreatorTable, rng: np.random.Generator):
+        self.rng = rng
+        self.topics = scenario.topics
         self.topic = np.full(creators.size, -1, dtype=np.int64)
         self.share = np.zeros(creators.size, dtype=np.float64)
         for c, entry in enumerate(creators.entry):
@@ -28,23 +52,25 @@ class Hashtags:
                 self.topic[c] = scenario.topics.index(hashtag.topic)
                 self.share[c] = hashtag.share
 
-    @property
-    def active(self) -> bool:
-        return bool((self.topic >= 0).any())
+    def on_publish(self, view: PlatformView, columns: dict[str, np.ndarray]) -> None:
+        """The hashtag topic of each new post (n,): -1 for an untagged post."""
+        creator = columns["creator"]
+        tagged = self.rng.random(len(creator)) < self.share[creator]
+        columns["hashtag"] = np.where(tagged, self.topic[creator], -1).astype(np.int16)
 
-    def assign(self, rng: np.random.Generator, creator: np.ndarray) -> np.ndarray:
-        """The hashtag topic of each new post by ``creator`` (n,): -1 for an untagged post."""
-        tagged = rng.random(len(creator)) < self.share[creator]
-        return np.where(tagged, self.topic[creator], -1).astype(np.int16)
+    def pool_entries(self, pool: str, posts: PostStore, ids: np.ndarray, keys: np.ndarray,
+                     weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """In the by-topic pools, tagged posts (not of their primary topic) under the tag's topic."""
+        if pool != "topic":
+            return super().pool_entries(pool, posts, ids, keys, weights)
+        hashtag = posts.hashtag[ids].astype(np.int64)
+        tagged = (hashtag >= 0) & (hashtag != keys)
+        return hashtag[tagged], ids[tagged], weights[tagged]
 
-
-def topic_pool_entries(topic: np.ndarray, hashtag: np.ndarray, ids: np.ndarray,
-                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keys, post ids and weights of by-topic pools (n + m,): every post under its primary
-    topic, and tagged posts (hashtag >= 0, not their primary topic) under the tag's topic."""
-    tagged = (hashtag >= 0) & (hashtag != topic)
-    if not tagged.any():
-        return topic, ids, weights
-    return (np.concatenate([topic, hashtag[tagged].astype(topic.dtype)]),
-            np.concatenate([ids, ids[tagged]]),
-            np.concatenate([weights, weights[tagged]]))
+    def brand_measures(self, view: PlatformView, creator: int, ids: np.ndarray,
+                       counts: np.ndarray, target: np.ndarray) -> dict[str, Any]:
+        """A brand's tagged posts against its untagged ones: counts (n, E, S, K), target (S,)."""
+        hashtag = view.posts.hashtag[ids]
+        result = split_measures(counts, target, {"untagged": hashtag < 0, "tagged": hashtag >= 0})
+        result["topics"] = [self.topics[t] for t in np.unique(hashtag[hashtag >= 0])]
+        return {"hashtag": result}

@@ -16,6 +16,8 @@ import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
 
@@ -23,8 +25,22 @@ THOMPSON_DRAWS = 256
 """Posterior draws per learner and step that estimate the probability-matching mix."""
 
 
-class StyleLearners:
+@register
+class StyleLearners(Lever):
     """The learning creators, their bandits' settings, and their mixes over time."""
+
+    name = "learning"
+    section = "creators[].learning"
+    stream = "learning"
+    summary_keys = ("learning",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> StyleLearners | None:
+        """None unless some creator learns."""
+        if all(creator.learning is None for creator in scenario.creators):
+            return None
+        return cls(scenario, creators, seed)
 
     def __init__(self, scenario: Scenario, creators: CreatorTable, seed: np.random.SeedSequence):
         styles = list(scenario.styles)
@@ -39,13 +55,9 @@ class StyleLearners:
         self.mix_history: list[np.ndarray] = []  # one (L, Y) per step
         self.rng = np.random.default_rng(seed)
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, creators: CreatorTable,
-                      seed: np.random.SeedSequence) -> StyleLearners | None:
-        """None unless some creator learns."""
-        if not any(c.learning is not None for c in scenario.creators):
-            return None
-        return cls(scenario, creators, seed)
+    def start_step(self, view: PlatformView) -> None:
+        """Set each learner's style mix from the evidence available now, before it publishes."""
+        self.update(view.posts, view.creators, view.hour)
 
     def update(self, posts: PostStore, creators: CreatorTable, hour: float) -> None:
         """Set each learner's style mix from the evidence available at ``hour``."""
@@ -79,10 +91,11 @@ class StyleLearners:
         mix[choices[np.argmax(mean)]] += 1.0 - learning.epsilon
         return mix
 
-    def summarize(self, posts: PostStore, creators: CreatorTable, style_names: list[str],
-                  hours: float) -> dict[str, dict]:
-        """Per learner: its KPI, its mix at the start and end, and its posts and results by style
-        in the first and second half of the run."""
+    def summarize(self, view: PlatformView) -> dict[str, dict]:
+        """``summary.json`` ``learning``: per learner, its KPI, its mix at the start and end, and
+        its posts and results by style in the first and second half of the run."""
+        posts, creators, style_names = view.posts, view.creators, view.styles.names
+        hours = view.step * view.config.step_hours
         result = {}
         history = np.array(self.mix_history) if self.mix_history else None
         for index, (creator, learning) in enumerate(zip(self.creator, self.settings,
@@ -113,4 +126,4 @@ class StyleLearners:
                 **{event: int(totals[:, EVENT_INDEX[event]].sum())
                    for event in ("impressions", "likes", "follows", "leads", "purchases")},
             }
-        return result
+        return {"learning": result}

@@ -31,7 +31,7 @@ step, G goals.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -40,13 +40,12 @@ from simulation.config.money import CHANNELS, EngagementPricing, Goal
 from simulation.config.scenario import Scenario
 from simulation.core.events import ENGAGEMENTS, EVENT_INDEX, EVENTS
 from simulation.core.records import Impressions, Reactions
+from simulation.core.seeding import step_generator
 from simulation.core.statistics import per, spearman
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.viewers.funnel import sigmoid
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
-
 
 CORRELATES = ("likes", "views", "followers", "leads", "buyer_views")
 """Per-creator measures whose Spearman correlation with each channel's revenue is reported;
@@ -87,11 +86,26 @@ def band_position(values: np.ndarray, band_by: np.ndarray, lowers: np.ndarray,
 POSITIONS = {-2: "undefined", -1: "below", 0: "within", 1: "above"}
 
 
-class MoneyLedger:
-    """Revenue by channel and creator, the state the channels need, and goals' progress."""
+@register
+class MoneyLedger(Lever):
+    """Revenue by channel and creator, the state the channels need, and goals' progress.
 
-    def __init__(self, config: Scenario, creators: CreatorTable, initial_followers: np.ndarray,
-                 seed: np.random.SeedSequence):
+    It only watches the platform, after every other lever (``order``).
+    """
+
+    name = "money"
+    section = "money"
+    stream = "money"
+    order = 900
+    summary_keys = ("money",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> MoneyLedger | None:
+        """None unless the scenario switches a channel, a goal or a benchmark on."""
+        return cls(scenario, creators, seed) if scenario.money.active else None
+
+    def __init__(self, config: Scenario, creators: CreatorTable, seed: np.random.SeedSequence):
         money = self.config = config.money
         self.step_hours = config.step_hours
         self.names = list(creators.names)
@@ -100,7 +114,7 @@ class MoneyLedger:
         self.channels = money.channels
         self.is_brand = np.asarray(creators.is_brand, dtype=bool)
         n = self.n_creators = len(self.names)
-        self.initial_followers = np.asarray(initial_followers, dtype=np.int64)
+        self.initial_followers = np.zeros(n, dtype=np.int64)  # set by start()
         offers = [creator.offer for creator in config.creators]
         self.margin = np.array([offer.margin if offer else 0.0 for offer in offers])[
             creators.entry]
@@ -135,6 +149,9 @@ class MoneyLedger:
         self._step_rows: list[tuple[int, float, np.ndarray, np.ndarray]] = []
         self.goal_values: list[np.ndarray] = []
 
+    def start(self, view: PlatformView) -> None:
+        self.initial_followers = np.asarray(view.initial_followers, dtype=np.int64)
+
     # --- per step -------------------------------------------------------------------
 
     @property
@@ -148,14 +165,17 @@ class MoneyLedger:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(views > 0, engagements / np.maximum(views, 1), np.nan)
 
-    def record_step(self, model: EngagementModel, imp: Impressions, reactions: Reactions) -> None:
+    def on_reactions(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
+        self.record_step(view, imp, reactions)
+
+    def record_step(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
         """Book this step's revenue in every enabled channel, then update eligibility.
 
         Payments for a step use eligibility and engagement rates as they stood at the
         end of the previous step; thresholds met in this step count from the next.
         """
         money, n = self.config, self.n_creators
-        step, hour, events = model.steps, model.hour, reactions.events
+        step, hour, events = view.step, view.hour, reactions.events
         creator = imp.creator
         step_events = np.stack([np.bincount(creator[events[name]], minlength=n)
                                 for name in EVENTS], axis=1)  # (C, E)
@@ -190,7 +210,7 @@ class MoneyLedger:
         self._window_sum -= self._window[slot]
         self._window[slot] = (step_events[:, EVENT_INDEX["views"]], engagements)
         self._window_sum += self._window[slot]
-        followers = model.follows.count
+        followers = view.follows.count
         rate_now = self.window_engagement_rate()
 
         if fund.enabled:
@@ -215,7 +235,7 @@ class MoneyLedger:
             self.first_deal_step[due & (self.first_deal_step < 0)] = step
 
         if money.live_gifts.enabled:
-            earned[_LIVE] = self._live_sessions(model, step, hour, rate_now)
+            earned[_LIVE] = self._live_sessions(view, step, hour, rate_now)
 
         if money.sales.enabled:
             sold = np.bincount(creator, weights=reactions.revenue, minlength=n)
@@ -228,26 +248,25 @@ class MoneyLedger:
             self.goal_values.append(np.array(
                 [measures[goal.metric][self.index[goal.creator]] for goal in money.goals]))
 
-    def _live_sessions(self, model: EngagementModel, step: int, hour: float,
+    def _live_sessions(self, view: PlatformView, step: int, hour: float,
                        engagement_rate: np.ndarray) -> np.ndarray:
         """Live sessions of this step: who goes live, who attends, who gifts; returns (C,)."""
         live = self.config.live_gifts
         n = self.n_creators
         # One generator per step (like the funnel's): draws of a step do not depend on
         # how many followers earlier sessions had.
-        rng = np.random.default_rng(np.random.SeedSequence(
-            self.seed.entropy, spawn_key=(*self.seed.spawn_key, step)))
+        rng = step_generator(self.seed, step)
         chance = 1.0 - math.exp(-live.sessions_per_week * self.step_hours / 168.0)
         goes_live = (rng.random(n) < chance) & self.can_earn[_LIVE] & (
-            model.follows.count >= live.min_followers)
+            view.follows.count >= live.min_followers)
         hosts = np.flatnonzero(goes_live)
         self.live_sessions[hosts] += 1
         if len(hosts) == 0:
             return np.zeros(n)
-        viewer, host = np.nonzero(model.follows.table[:, hosts])  # followers of each host
-        online = model.active[viewer]
+        viewer, host = np.nonzero(view.follows.table[:, hosts])  # followers of each host
+        online = view.active[viewer]
         viewer, creator = viewer[online], hosts[host[online]]
-        loyalty = np.log1p(model.familiarity.read(viewer, creator, hour).astype(np.float64))
+        loyalty = np.log1p(view.familiarity.read(viewer, creator, hour).astype(np.float64))
         uniform = rng.random((len(viewer), 2))
         attends = uniform[:, 0] < sigmoid(live.attendance.intercept
                                           + live.attendance.familiarity * loyalty)
@@ -283,6 +302,18 @@ class MoneyLedger:
             measures[f"revenue_{channel}"] = self.revenue[:, c]
         return measures
 
+    def tables(self, view: PlatformView) -> dict[str, pa.Table]:
+        """``money.parquet``: revenue per step and channel."""
+        return {"money": self.step_table()}
+
+    def creator_columns(self, view: PlatformView) -> dict[str, np.ndarray]:
+        """Revenue of each creator by enabled channel, ``money_<channel>``, and ``money_total``."""
+        earned = {f"money_{channel}": self.revenue[:, CHANNELS.index(channel)]
+                  for channel in self.channels}
+        if earned:
+            earned["money_total"] = sum(earned.values())
+        return earned
+
     def step_table(self) -> pa.Table:
         """Revenue per step and channel (enabled channels): one row per step x channel."""
         rows = [(step, hour, channel, float(total[c]), int(earners[c]))
@@ -297,10 +328,14 @@ class MoneyLedger:
             "creators_earning": pa.array(columns[4], type=pa.int64()),
         })
 
-    def summarize(self, model: EngagementModel) -> dict[str, Any]:
-        """The ``money`` section of ``summary.json`` (README, 'Reading summary.json')."""
+    def summarize(self, view: PlatformView) -> dict[str, Any]:
+        """``summary.json`` ``money`` (docs/outputs.md, 'Reading summary.json')."""
+        return {"money": self.section_of(view)}
+
+    def section_of(self, view: PlatformView) -> dict[str, Any]:
+        """The money section: revenue by channel, what tracks likes, goals and benchmarks."""
         money, channels = self.config, self.channels
-        followers = model.follows.count
+        followers = view.follows.count
         measures = self.creator_measures(followers)
         likes = measures["likes"]
         correlates = {"likes": likes, "views": measures["views"],

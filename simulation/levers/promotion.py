@@ -23,20 +23,19 @@ Shapes: A active viewers, L feed width, G campaigns, S segments, Y styles.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.records import Feed, Impressions, Reactions
+from simulation.core.seeding import step_generator
 from simulation.core.sources import SOURCE_INDEX
 from simulation.core.statistics import per
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
-
 
 PROMOTED = SOURCE_INDEX["promoted"]
 
@@ -47,8 +46,22 @@ def paced_spend(budget: float, start: float, end: float, hour: float, step_hours
     return budget * min(max((hour + step_hours - start) / (end - start), 0.0), 1.0)
 
 
-class Promotions:
+@register
+class Promotions(Lever):
     """Every campaign: its budget and pacing, targets, spend, and the paid impressions' events."""
+
+    name = "promotion"
+    section = "creators[].promotion"
+    stream = "promotion"
+    summary_keys = ("promotion",)
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> Promotions | None:
+        """None unless some creator promotes."""
+        if all(creator.promotion is None for creator in scenario.creators):
+            return None
+        return cls(scenario, creators, seed)
 
     def __init__(self, scenario: Scenario, creators: CreatorTable, seed: np.random.SeedSequence):
         campaigns = [(c, scenario.creators[e].promotion) for c, e in enumerate(creators.entry)
@@ -76,32 +89,26 @@ class Promotions:
         self.segment_impressions = np.zeros((n, len(segments)), dtype=np.int64)
         self.posts_promoted: list[set[int]] = [set() for _ in range(n)]
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, creators: CreatorTable,
-                      seed: np.random.SeedSequence) -> Promotions | None:
-        """None unless some creator promotes."""
-        if not any(c.promotion is not None for c in scenario.creators):
-            return None
-        return cls(scenario, creators, seed)
-
-    def promoted_post(self, model: EngagementModel, g: int) -> int:
+    def promoted_post(self, view: PlatformView, g: int) -> int:
         """The campaign's post now: its creator's newest live post of an allowed style (-1: none)."""
-        posts = model.posts
-        first = int(np.searchsorted(posts.created_hour, model.hour - self.max_age_hours,
+        posts = view.posts
+        first = int(np.searchsorted(posts.created_hour, view.hour - self.max_age_hours,
                                     side="right"))
         mine = np.flatnonzero((posts.creator[first:] == self.creator[g])
                               & self.styles[g, posts.style[first:]]
-                              & (posts.created_hour[first:] <= model.hour))
+                              & (posts.created_hour[first:] <= view.hour))
         return int(first + mine[-1]) if len(mine) else -1
 
-    def place(self, model: EngagementModel, feed: Feed) -> Feed:
+    def after_feeds(self, view: PlatformView, feed: Feed) -> Feed:
+        return self.place(view, feed)
+
+    def place(self, view: PlatformView, feed: Feed) -> Feed:
         """The feeds with promoted posts in place of organic ones, as far as budgets go."""
-        hour = model.hour
-        rng = np.random.default_rng(np.random.SeedSequence(
-            self.seed.entropy, spawn_key=(*self.seed.spawn_key, model.steps)))
+        hour = view.hour
+        rng = step_generator(self.seed, view.step)
         posts, source = feed.posts.copy(), feed.source.copy()
         filled = (posts >= 0).sum(axis=1)  # (A,) feeds are filled from the first slot
-        segment = model.population.segment[feed.viewers].astype(np.int64)
+        segment = view.population.segment[feed.viewers].astype(np.int64)
         taken = np.zeros(len(feed.viewers), dtype=bool)
         for g, campaign in enumerate(self.campaigns):
             if not campaign.start_hour <= hour < self.end[g]:
@@ -109,11 +116,11 @@ class Promotions:
             allowed = paced_spend(campaign.budget, campaign.start_hour, self.end[g], hour,
                                   self.step_hours) - self.spent[g]
             affordable = math.floor(allowed / campaign.cpm * 1000.0 + 1e-9)
-            post = self.promoted_post(model, g) if affordable > 0 else -1
+            post = self.promoted_post(view, g) if affordable > 0 else -1
             if post < 0:
                 continue
             eligible = (self.targets[g, segment] & ~taken & (filled > 0)
-                        & ~model.history.seen(feed.viewers, np.full(len(feed.viewers), post))
+                        & ~view.history.seen(feed.viewers, np.full(len(feed.viewers), post))
                         & ~(posts == post).any(axis=1))
             rows = np.flatnonzero(eligible)
             n = min(affordable, len(rows))
@@ -129,7 +136,7 @@ class Promotions:
             self.posts_promoted[g].add(post)
         return Feed(feed.viewers, posts, source, feed.column)
 
-    def record(self, imp: Impressions, reactions: Reactions) -> None:
+    def on_reactions(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
         """Count the events of this step's paid impressions (n,) per campaign."""
         paid = np.flatnonzero(imp.source == PROMOTED)
         if len(paid) == 0:
@@ -144,11 +151,11 @@ class Promotions:
             campaign * self.segment_impressions.shape[1] + imp.segment[paid],
             minlength=self.segment_impressions.size).reshape(self.segment_impressions.shape)
 
-    def summarize(self, model: EngagementModel) -> dict[str, Any]:
+    def summarize(self, view: PlatformView) -> dict[str, Any]:
         """``summary.json`` ``promotion``: per campaign, spend, paid and organic results, costs."""
-        posts = model.posts
-        segments = model.population.segment_names
-        threshold = model.config.metrics.target_relevance
+        posts = view.posts
+        segments = view.population.segment_names
+        threshold = view.config.metrics.target_relevance
         result: dict[str, Any] = {}
         for g, name in enumerate(self.names):
             c, campaign = int(self.creator[g]), self.campaigns[g]
@@ -156,7 +163,7 @@ class Promotions:
             mine = posts.creator == c
             total = posts.counts[mine].sum(axis=(0, 2, 3))
             organic = {event: int(total[EVENT_INDEX[event]]) - paid[event] for event in EVENTS}
-            target = model.creators.target_segments(c, threshold)  # (S,)
+            target = view.creators.target_segments(c, threshold)  # (S,)
             shown = self.segment_impressions[g]
             spent = float(self.spent[g])
             result[name] = {
@@ -178,4 +185,4 @@ class Promotions:
                                                         1000),
                 "return_on_spend": per(self.revenue[g], spent),
             }
-        return result
+        return {"promotion": result}

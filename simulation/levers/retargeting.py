@@ -14,15 +14,35 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config.scenario import Scenario
+from simulation.core.records import Impressions, LivePosts, Reactions
 from simulation.core.sources import NO_POST
 from simulation.kernels.pools import WeightedPools, draw_categories
+from simulation.levers.base import Lever, register
+from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 
 
-class Retargeting:
-    """Which stage of each funnel each viewer has reached, and the retargeted candidates."""
+@register
+class Retargeting(Lever):
+    """Which stage of each funnel each viewer has reached, and the retargeted candidates.
 
-    def __init__(self, scenario: Scenario, creators: CreatorTable, n_viewers: int):
+    Its candidate source is ``retargeting``; a retargeted candidate's score is multiplied
+    by its funnel's ``boost`` (:attr:`boost`, per creator).
+    """
+
+    name = "retargeting"
+    section = "creators[].content_funnel"
+    source = "retargeting"
+
+    @classmethod
+    def build(cls, scenario: Scenario, creators: CreatorTable,
+              seed: np.random.SeedSequence | None) -> Retargeting | None:
+        """None unless some creator has a content funnel."""
+        if all(creator.content_funnel is None for creator in scenario.creators):
+            return None
+        return cls(scenario, creators)
+
+    def __init__(self, scenario: Scenario, creators: CreatorTable):
         styles = list(scenario.styles)
         funnels = [(c, scenario.creators[e].content_funnel) for c, e in enumerate(creators.entry)
                    if scenario.creators[e].content_funnel is not None]
@@ -39,33 +59,34 @@ class Retargeting:
         self.funnel_of[self.creator] = np.arange(len(funnels))
         self.boost = np.ones(creators.size, dtype=np.float64)  # (C,)
         self.boost[self.creator] = [f.boost for _, f in funnels]
-        self.reached = np.full((n_viewers, len(funnels)), -1, dtype=np.int8)  # (V, F)
+        self.reached = np.zeros((0, len(funnels)), dtype=np.int8)  # (V, F), set by start()
 
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, creators: CreatorTable,
-                      n_viewers: int) -> Retargeting | None:
-        """None unless some creator has a content funnel."""
-        if not any(c.content_funnel is not None for c in scenario.creators):
-            return None
-        return cls(scenario, creators, n_viewers)
+    def start(self, view: PlatformView) -> None:
+        """Every viewer starts before the first stage of every funnel (-1)."""
+        self.reached = np.full((view.population.size, len(self.creator)), -1, dtype=np.int8)
 
-    def record(self, viewer: np.ndarray, creator: np.ndarray, style: np.ndarray,
-               events: dict[str, np.ndarray]) -> None:
+    def candidate_source(self) -> Retargeting:
+        return self
+
+    def on_reactions(self, view: PlatformView, impressions: Impressions,
+                     reactions: Reactions) -> None:
         """Advance viewers along the funnels from one step's impressions (n,) and events."""
-        funnel = self.funnel_of[creator]
+        viewer, events = impressions.viewer, reactions.events
+        style = view.posts.style[impressions.post]
+        funnel = self.funnel_of[impressions.creator]
         for f, event in enumerate(self.engaged_by):
             hit = (funnel == f) & events[event]
             stage = self.stage_of_style[f, style[hit]]
             staged = stage >= 0
             np.maximum.at(self.reached[:, f], viewer[hit][staged], stage[staged].astype(np.int8))
 
-    def draw(self, viewers: np.ndarray, live_ids: np.ndarray, author: np.ndarray,
-             style: np.ndarray, freshness: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    def draw(self, view: PlatformView, viewers: np.ndarray, live: LivePosts,
+             rng: np.random.Generator) -> np.ndarray:
         """Retargeted candidates (A, quota): a funnel the viewer qualifies for, then a live post
-        of its next stage in proportion to freshness; -1 where there is none.
-
-        ``live_ids``, ``author``, ``style``, ``freshness``: the live posts (n_live,).
-        """
+        of its next stage in proportion to freshness; -1 where there is none."""
+        live_ids, freshness = live.ids, live.freshness
+        author = view.posts.creator[live_ids].astype(np.int64)
+        style = view.posts.style[live_ids].astype(np.int64)
         n_funnels = len(self.creator)
         funnel = self.funnel_of[author]
         mine = funnel >= 0
@@ -83,7 +104,3 @@ class Retargeting:
                           -1)
         drawn = pools.draw(groups, rng.random(groups.shape))
         return np.where(groups >= 0, drawn, NO_POST)
-
-    def score_multiplier(self, author: np.ndarray, retargeted: np.ndarray) -> np.ndarray:
-        """The funnel's boost for retargeted candidates, 1 for the others (any shape)."""
-        return np.where(retargeted, self.boost[author], 1.0)

@@ -1,9 +1,9 @@
-"""Measures of the marketing levers: funnel steps, calls to action, trends, collaborations,
-hashtags, familiarity and learning creators.
+"""Marketing measures: the buying journey step by step, calls to action, trends, familiarity.
 
 Computed from the model's counters after the run (P posts x E events x S segments x
-K tiers) and from the exposure bookkeeping of ``model.record``; nothing here feeds
-back into the model. Shapes: n posts of one creator, E events.
+K tiers) and from the exposure tallies of ``state/bookkeeping.py``; nothing here feeds
+back into the model. Shapes: n posts of one creator, E events. (The measures of the
+optional levers come from the levers themselves.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import numpy as np
 
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.statistics import per
-from simulation.core.tallies import funnel_steps, group_measures, split_measures
+from simulation.core.tallies import funnel_steps, group_measures
+from simulation.measures.registry import section
 from simulation.state.familiarity import EXPOSURE_BUCKETS
 
 if TYPE_CHECKING:
@@ -90,39 +91,17 @@ def trend_measures(model: EngagementModel, ids: np.ndarray, totals: np.ndarray) 
     return result
 
 
-def collaboration_measures(model: EngagementModel, ids: np.ndarray, counts: np.ndarray,
-                           target: np.ndarray) -> dict[str, Any]:
-    """A creator's posts with a partner against its own posts: counts (n, E, S, K), target (S,)."""
-    partner = model.posts.partner[ids]
-    result = split_measures(counts, target, {"own": partner < 0, "with_partner": partner >= 0})
-    result["partners"] = [model.creators.names[p] for p in np.unique(partner[partner >= 0])]
-    return result
-
-
-def hashtag_measures(model: EngagementModel, ids: np.ndarray, counts: np.ndarray,
-                     target: np.ndarray) -> dict[str, Any]:
-    """A creator's tagged posts against its untagged ones: counts (n, E, S, K), target (S,)."""
-    hashtag = model.posts.hashtag[ids]
-    result = split_measures(counts, target, {"untagged": hashtag < 0, "tagged": hashtag >= 0})
-    result["topics"] = [model.config.topics[t] for t in np.unique(hashtag[hashtag >= 0])]
-    return result
-
-
-def brand_lever_measures(model: EngagementModel, creator: int, ids: np.ndarray,
-                         counts: np.ndarray, target: np.ndarray) -> dict[str, Any]:
-    """The levers' measures of one brand's posts ``ids`` (n,) with counters (n, E, S, K)."""
+def brand_marketing_measures(model: EngagementModel, creator: int, ids: np.ndarray,
+                             counts: np.ndarray) -> dict[str, Any]:
+    """Marketing measures of one brand's posts ``ids`` (n,) with counters (n, E, S, K): its
+    follower gain, its buying journey step by step, by call to action, and trend riding."""
     totals = counts.sum(axis=(2, 3))  # (n, E)
-    result = {
+    return {
         "follower_gain": int(model.follows.count[creator] - model.initial_followers[creator]),
         "funnel_steps": funnel_steps(totals.sum(axis=0)),
         "by_call_to_action": by_call_to_action(model.posts.call_to_action[ids], totals),
         "trends": trend_measures(model, ids, totals),
     }
-    if model.collaborations.active:
-        result["collaboration"] = collaboration_measures(model, ids, counts, target)
-    if model.hashtags.active:
-        result["hashtag"] = hashtag_measures(model, ids, counts, target)
-    return result
 
 
 def familiarity_curve(model: EngagementModel) -> dict[str, Any]:
@@ -135,7 +114,7 @@ def familiarity_curve(model: EngagementModel) -> dict[str, Any]:
     for row, group in enumerate(("all", "brands")):
         buckets = {}
         for index, (label, _) in enumerate(EXPOSURE_BUCKETS):
-            counts = model.exposure_funnel[row, index]
+            counts = model.tallies.exposures[row, index]
             views = counts[EVENT_INDEX["views"]]
             buckets[label] = {
                 **{name: int(counts[EVENT_INDEX[name]]) for name in EVENTS},
@@ -151,15 +130,12 @@ def familiarity_curve(model: EngagementModel) -> dict[str, Any]:
     return result
 
 
-def lever_measures(model: EngagementModel) -> dict[str, Any]:
-    """Platform-wide lever measures for ``summary.json``."""
+@section("familiarity", "trend_posts")
+def platform_marketing_measures(model: EngagementModel) -> dict[str, Any]:
+    """The familiarity curve, and every post that rode a trend against those that did not."""
     posts = model.posts
     ids = np.flatnonzero(posts.created_hour >= 0)
-    result: dict[str, Any] = {
+    return {
         "familiarity": familiarity_curve(model),
         "trend_posts": trend_measures(model, ids, posts.counts[ids].sum(axis=(2, 3))),
     }
-    if model.learners is not None:
-        result["learning"] = model.learners.summarize(
-            posts, model.creators, model.styles.names, model.steps * model.config.step_hours)
-    return result

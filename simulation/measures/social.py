@@ -27,48 +27,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simulation.core.events import EVENT_INDEX
-from simulation.core.statistics import gini, per, spearman, top_share
+from simulation.core.statistics import per, spearman
+from simulation.levers.catalog import SHARE_EVENTS
+from simulation.measures.registry import section
 
 if TYPE_CHECKING:
     from simulation.model import EngagementModel
-
-
-TOP_FRACTIONS = (0.1, 0.2)
-"""Top-k shares are given for the top 10% and 20% of posts (at least one post)."""
-
-
-SHARE_EVENTS = ("views", "likes")
-"""The events whose shares across posts the catalog measures compare."""
-
-
-def share_measures(counts: np.ndarray, name: str) -> dict[str, float]:
-    """Inequality of one event's counts across posts (N,): Gini and top-k shares."""
-    singular = name[:-1]
-    return {f"{name}_gini": gini(counts),
-            **{f"top{round(100 * fraction)}_{singular}_share": top_share(counts, fraction)
-               for fraction in TOP_FRACTIONS}}
-
-
-def catalog_measures(model: EngagementModel) -> dict[str, Any]:
-    """Shares, inequality and quality-success correlation of a fixed catalog's posts."""
-    catalog = model.catalog
-    totals = model.posts.events()[catalog.ids]  # (N, E)
-    visitors = int(model.datacollector.get_table_dataframe("segments")["active_viewers"].sum())
-    result: dict[str, Any] = {"posts": catalog.size, "visitors": visitors}
-    shares = {}
-    for name in SHARE_EVENTS:
-        counts = totals[:, EVENT_INDEX[name]]
-        shares[name] = counts / counts.sum() if counts.sum() else np.full(len(counts), math.nan)
-        result[f"{name}_per_visitor"] = per(counts.sum(), visitors)
-        result.update(share_measures(counts, name))
-    result["quality_spearman"] = {name: spearman(catalog.quality, totals[:, EVENT_INDEX[name]])
-                                  for name in SHARE_EVENTS}
-    result["by_post"] = {
-        post: {"quality": float(catalog.quality[index]),
-               **{name: int(totals[index, EVENT_INDEX[name]]) for name in SHARE_EVENTS},
-               **{f"{name[:-1]}_share": float(shares[name][index]) for name in SHARE_EVENTS}}
-        for index, post in enumerate(catalog.names)}
-    return result
 
 
 def _follower_figures(likes: float, follows: float, posts: int, start: float, end: float,
@@ -84,6 +48,12 @@ def _follower_figures(likes: float, follows: float, posts: int, start: float, en
             "likes_from_followers_share": per(follower_likes, likes)}
 
 
+@section("likes_followers")
+def likes_followers(model: EngagementModel) -> dict[str, Any]:
+    """``likes_followers``: the measures of :func:`likes_followers_measures`."""
+    return {"likes_followers": likes_followers_measures(model)}
+
+
 def likes_followers_measures(model: EngagementModel) -> dict[str, Any]:
     """Follows per 1 000 likes by style and creator group; followers' growth and likes."""
     posts, creators = model.posts, model.creators
@@ -96,7 +66,7 @@ def likes_followers_measures(model: EngagementModel) -> dict[str, Any]:
     creator_posts = np.bincount(creator, minlength=n)
     start = model.initial_followers.astype(np.float64)
     end = model.follows.count.astype(np.float64)
-    follower_likes = model.follower_ledger.counts[:, 1, EVENT_INDEX["likes"]].astype(np.float64)
+    follower_likes = model.followers.counts[:, 1, EVENT_INDEX["likes"]].astype(np.float64)
 
     by_style = {}
     for index, style in enumerate(model.styles.names):
@@ -128,12 +98,6 @@ def likes_followers_measures(model: EngagementModel) -> dict[str, Any]:
         "all_creators": figures(everyone),
         "creators": {name: figures(np.arange(n) == c) for c, name in enumerate(creators.names)},
     }
-
-
-def social_measures(model: EngagementModel) -> dict[str, Any]:
-    """The summary's social-proof and likes-versus-followers sections."""
-    return {"likes_followers": likes_followers_measures(model),
-            **({"catalog": catalog_measures(model)} if model.catalog is not None else {})}
 
 
 def share_unpredictability(shares: np.ndarray) -> np.ndarray:

@@ -1,4 +1,8 @@
-"""Every headline measure of a finished run: the ``summary.json`` contract.
+"""The core sections of ``summary.json``: the run, the funnel, inequality, breakdowns, brands.
+
+Everything here is computed from the model's counters (P posts x E events x S segments
+x K tiers), never from the scenario's name or from an expected figure. Keys are a
+contract (docs/outputs.md): add keys freely, never rename them.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import numpy as np
 from simulation.core.events import ENGAGEMENTS, EVENT_INDEX, EVENTS, REACH_EVENTS
 from simulation.core.sources import SOURCES
 from simulation.core.statistics import gini, per, spearman, top_overlap, top_share
-from simulation.measures.marketing import brand_lever_measures, lever_measures
+from simulation.measures.marketing import brand_marketing_measures
+from simulation.measures.registry import section
 
 if TYPE_CHECKING:
     from simulation.model import EngagementModel
@@ -70,7 +75,7 @@ def brand_measures(model: EngagementModel, creator: int) -> dict[str, Any]:
     tier_leads = counts[:, EVENT_INDEX["leads"]].sum(axis=0)
     tier_likes = counts[:, EVENT_INDEX["likes"]].sum(axis=0)
     by_tier = {}
-    for tier in range(model.distribution.n_tiers):
+    for tier in range(model.tiers.n_tiers):
         shown = tier_impressions[:, tier].sum()
         if shown == 0:
             continue
@@ -118,22 +123,59 @@ def brand_measures(model: EngagementModel, creator: int) -> dict[str, Any]:
         "by_style": by_style,
         "by_tier": by_tier,
         "by_reach": by_reach,
-        **brand_lever_measures(model, creator, ids, counts, target),
+        **brand_marketing_measures(model, creator, ids, counts),
+        **{key: value for lever in model.levers.values()
+           for key, value in lever.brand_measures(model.state, creator, ids, counts,
+                                                  target).items()},
     }
 
 
-def summarize(model: EngagementModel) -> dict[str, Any]:
-    """Every headline measure of a finished run (the ``summary.json`` contract)."""
-    # Imported here: social_measures builds on this module's statistics (gini, spearman, ...).
-    from simulation.measures.social import social_measures
+@section("scenario", "seed", "policy", "steps", "hours", "viewers", "creators", "posts")
+def run_identity(model: EngagementModel) -> dict[str, Any]:
+    """What was run: scenario, seed, policy, length and the platform's size."""
+    config = model.config
+    return {
+        "scenario": config.name,
+        "seed": model.seed_value,
+        "policy": config.ranking.policy,
+        "steps": int(model.steps),
+        "hours": float(model.steps * config.step_hours),
+        "viewers": int((~model.population.is_bot).sum()),
+        "creators": int(model.creators.size),
+        "posts": int(model.posts.size),
+    }
 
-    posts, config = model.posts, model.config
+
+@section("totals", "rates", "inequality")
+def platform_totals(model: EngagementModel) -> dict[str, Any]:
+    """Event totals, funnel rates per view, and inequality of views and likes across posts."""
+    posts = model.posts
     per_post = posts.events()  # (P, E)
     totals = per_post.sum(axis=0)
-    by_segment = posts.counts.sum(axis=(0, 3))  # (E, S)
     views = per_post[:, EVENT_INDEX["views"]]
     likes = per_post[:, EVENT_INDEX["likes"]]
+    return {
+        "totals": {**event_dict(totals), "revenue": float(posts.revenue.sum())},
+        "rates": funnel_rates(totals),
+        "inequality": {
+            "views_gini": gini(views),
+            "top20_view_share": top_share(views, 0.2),
+            "top1_view_share": top_share(views, 0.01),
+            "likes_gini": gini(likes),
+            "top20_like_share": top_share(likes, 0.2),
+            "top1_like_share": top_share(likes, 0.01),
+            "median_views_per_post": float(np.median(views)) if len(views) else math.nan,
+            "max_views_per_post": int(views.max(initial=0)),
+        },
+    }
 
+
+@section("segments", "styles", "tiers", "sources", "slots", "followers")
+def breakdowns(model: EngagementModel) -> dict[str, Any]:
+    """The funnel by viewer segment, post style, tier, candidate source and feed slot."""
+    posts = model.posts
+    per_post = posts.events()  # (P, E)
+    by_segment = posts.counts.sum(axis=(0, 3))  # (E, S)
     segments = {}
     viewers = np.bincount(model.population.segment.astype(np.int64),
                           minlength=len(model.population.segment_names))
@@ -161,7 +203,7 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
 
     tier_counts = posts.counts.sum(axis=(0, 2))  # (E, K)
     tiers = {}
-    for k in range(model.distribution.n_tiers):
+    for k in range(model.tiers.n_tiers):
         reached = int((posts.reached_tier >= k).sum())
         if reached == 0 and tier_counts[EVENT_INDEX["impressions"], k] == 0:
             continue
@@ -169,39 +211,18 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
                          "impressions": int(tier_counts[EVENT_INDEX["impressions"], k]),
                          "likes": int(tier_counts[EVENT_INDEX["likes"], k]),
                          "leads": int(tier_counts[EVENT_INDEX["leads"], k]),
-                         "threshold": float(model.distribution.thresholds[k])}
+                         "threshold": float(model.tiers.thresholds[k])}
 
-    sources = {name: {"impressions": int(model.source_counts[EVENT_INDEX["impressions"], i]),
-                      "likes": int(model.source_counts[EVENT_INDEX["likes"], i]),
-                      "leads": int(model.source_counts[EVENT_INDEX["leads"], i])}
-               for i, name in enumerate(SOURCES) if model.source_counts[0, i]}
-    slot_width = int(np.flatnonzero(model.slot_counts[0]).max(initial=-1) + 1)
-    slots = {name: model.slot_counts[EVENT_INDEX[name], :slot_width].tolist()
+    by_source = model.tallies.sources
+    sources = {name: {"impressions": int(by_source[EVENT_INDEX["impressions"], i]),
+                      "likes": int(by_source[EVENT_INDEX["likes"], i]),
+                      "leads": int(by_source[EVENT_INDEX["leads"], i])}
+               for i, name in enumerate(SOURCES) if by_source[0, i]}
+    by_slot = model.tallies.slots
+    slot_width = int(np.flatnonzero(by_slot[0]).max(initial=-1) + 1)
+    slots = {name: by_slot[EVENT_INDEX[name], :slot_width].tolist()
              for name in ("impressions", "views", "likes", "leads")}
-
-    brands = {model.creators.names[c]: brand_measures(model, c)
-              for c in np.flatnonzero(model.creators.is_brand)}
     return {
-        "scenario": config.name,
-        "seed": model.seed_value,
-        "policy": config.ranking.policy,
-        "steps": int(model.steps),
-        "hours": float(model.steps * config.step_hours),
-        "viewers": int((~model.population.is_bot).sum()),
-        "creators": int(model.creators.size),
-        "posts": int(posts.size),
-        "totals": {**event_dict(totals), "revenue": float(posts.revenue.sum())},
-        "rates": funnel_rates(totals),
-        "inequality": {
-            "views_gini": gini(views),
-            "top20_view_share": top_share(views, 0.2),
-            "top1_view_share": top_share(views, 0.01),
-            "likes_gini": gini(likes),
-            "top20_like_share": top_share(likes, 0.2),
-            "top1_like_share": top_share(likes, 0.01),
-            "median_views_per_post": float(np.median(views)) if len(views) else math.nan,
-            "max_views_per_post": int(views.max(initial=0)),
-        },
         "segments": segments,
         "styles": styles,
         "tiers": tiers,
@@ -209,12 +230,11 @@ def summarize(model: EngagementModel) -> dict[str, Any]:
         "slots": slots,
         "followers": {"start": int(model.initial_followers.sum()),
                       "end": int(model.follows.count.sum())},
-        "brands": brands,
-        **({"money": model.money.summarize(model)} if model.money is not None else {}),
-        **({"bought_likes": model.bots.summarize(model)} if model.bots is not None else {}),
-        **({"detection": model.detector.summarize()} if model.detector is not None else {}),
-        **({"promotion": model.promotions.summarize(model)}
-           if model.promotions is not None else {}),
-        **lever_measures(model),
-        **social_measures(model),
     }
+
+
+@section("brands")
+def brands(model: EngagementModel) -> dict[str, Any]:
+    """Like-lead decoupling and dilution measures of every brand (a creator with an offer)."""
+    return {"brands": {model.creators.names[c]: brand_measures(model, c)
+                       for c in np.flatnonzero(model.creators.is_brand)}}

@@ -14,20 +14,24 @@ with age, penalised for a repeated author; then a softmax sample of the feed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from simulation.config.ranking import Ranking
 from simulation.core.records import Feed, LivePosts
-from simulation.core.sources import NO_POST, SOURCE_INDEX
+from simulation.core.sources import NO_POST, SOURCE_INDEX, SOURCES
 from simulation.kernels.scoring import candidate_keys
 from simulation.kernels.selection import select_feed, select_within_allowance, stack_blocks, widen
 from simulation.platform.predictions import engagement_score
-from simulation.platform.retrieval import _Retrieval, creator_pools, draw_following, exclude_seen, live_posts
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
+from simulation.platform.retrieval import (
+    CandidatePools,
+    creator_pools,
+    draw_following,
+    exclude_seen,
+    live_posts,
+)
+from simulation.platform.view import PlatformView
 
 
 class RankingPolicy(Protocol):
@@ -35,8 +39,20 @@ class RankingPolicy(Protocol):
 
     name: str
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed: ...
+
+
+def source_boosts(view: PlatformView) -> np.ndarray | None:
+    """Score multipliers by source and author (n_sources, C) from the levers' candidate
+    sources, or None when none has one."""
+    boosted = [lever for lever in view.candidate_sources if lever.boost is not None]
+    if not boosted:
+        return None
+    boost = np.ones((len(SOURCES), view.creators.size))
+    for lever in boosted:
+        boost[SOURCE_INDEX[lever.source]] = lever.boost
+    return boost
 
 
 FEED_BLOCK = 32_768
@@ -52,45 +68,46 @@ class ForYouPolicy:
 
     def __init__(self, config: Ranking):
         self.config = config
-        self._step: tuple[int, int] | None = None  # (model, step) the pools below were built for
-        self._pools: tuple[LivePosts, _Retrieval, np.ndarray] | None = None
+        self._step: tuple[int, int] | None = None  # (view, step) the pools below were built for
+        self._pools: tuple[LivePosts, CandidatePools, np.ndarray] | None = None
 
-    def _step_pools(self, model: EngagementModel) -> tuple[LivePosts, _Retrieval, np.ndarray]:
+    def _step_pools(self, view: PlatformView) -> tuple[LivePosts, CandidatePools, np.ndarray]:
         """The live posts, candidate pools and predicted engagement x freshness of this step.
 
         Built once per step; a model that builds feeds viewer by viewer within a step
         (benchmarks/plain_mesa.py) reuses them, as the platform would.
         """
-        if self._step != (id(model), model.steps):
-            config, posts = self.config, model.posts
-            live = live_posts(model)
-            predicted = engagement_score(posts, live.ids, config.weights, model.platform_rates,
+        if self._step != (id(view), view.step):
+            config, posts = self.config, view.posts
+            live = live_posts(view)
+            predicted = engagement_score(posts, live.ids, config.weights, view.rates,
                                          config.prior_strength) * live.freshness
-            self._pools = (live, _Retrieval(model, live, config), predicted)
-            self._step = (id(model), model.steps)
+            self._pools = (live, CandidatePools(view, live, config), predicted)
+            self._step = (id(view), view.step)
         return self._pools
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
-        config, posts = self.config, model.posts
+        config, posts = self.config, view.posts
         # The score's part that is the same for every viewer: predicted engagement x freshness.
-        live, retrieval, predicted = self._step_pools(model)
+        live, retrieval, predicted = self._step_pools(view)
         authors = posts.creator[live.ids].astype(np.int64)
-        boost = model.retargeting.boost if model.retargeting is not None else None
+        boost = source_boosts(view)
         blocks = []
         for start in range(0, len(viewers), FEED_BLOCK):
             block = slice(start, start + FEED_BLOCK)
             candidates, source, affinity = self._candidates(retrieval, viewers[block],
                                                             feed_length[block], rng)
             keys, priority = candidate_keys(candidates, affinity, source, predicted, authors,
-                                            boost, live.first, config, rng)
+                                            boost, live.first, config.affinity_exponent,
+                                            config.same_author_penalty, config.temperature, rng)
             blocks.append((candidates, source, keys, priority))
         candidates, source, keys, priority = stack_blocks(blocks, len(viewers))
-        allowance = model.distribution.allowance(posts, live.ids)
+        allowance = view.tiers.allowance(posts, live.ids)
         return select_within_allowance(candidates, keys, source, feed_length, viewers,
                                        allowance, live, priority)
 
-    def _candidates(self, retrieval: _Retrieval, viewers: np.ndarray, feed_length: np.ndarray,
+    def _candidates(self, retrieval: CandidatePools, viewers: np.ndarray, feed_length: np.ndarray,
                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stage 1: admitted candidates (A, W), compact, with their sources and affinities.
 
@@ -137,14 +154,14 @@ class ChronologicalPolicy:
     def __init__(self, config: Ranking):
         self.config = config
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
-        live = live_posts(model)
+        live = live_posts(view)
         quota = 3 * int(feed_length.max(initial=1))
-        pools = creator_pools(model, live, live.freshness)
-        candidates = exclude_seen(model, viewers,
-                                  draw_following(model, viewers, pools, quota, rng))
-        newest = model.posts.created_hour[live.ids][live.local(candidates)]
+        pools = creator_pools(view, live, live.freshness)
+        candidates = exclude_seen(view, viewers,
+                                  draw_following(view, viewers, pools, quota, rng))
+        newest = view.posts.created_hour[live.ids][live.local(candidates)]
         keys = newest + 1e-6 * rng.random(candidates.shape)
         source = np.full(candidates.shape, SOURCE_INDEX["following"], dtype=np.int8)
         return select_feed(candidates, keys, source, feed_length, viewers)
@@ -158,15 +175,15 @@ class RandomPolicy:
     def __init__(self, config: Ranking):
         self.config = config
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
-        live = live_posts(model)
+        live = live_posts(view)
         quota = 3 * int(feed_length.max(initial=1))
         if len(live.ids) == 0:
             drawn = np.full((len(viewers), quota), NO_POST, dtype=np.int64)
         else:
             drawn = live.ids[rng.integers(len(live.ids), size=(len(viewers), quota))]
-        candidates = exclude_seen(model, viewers, drawn)
+        candidates = exclude_seen(view, viewers, drawn)
         source = np.full(candidates.shape, SOURCE_INDEX["random"], dtype=np.int8)
         return select_feed(candidates, rng.random(candidates.shape), source, feed_length,
                            viewers)
@@ -180,13 +197,13 @@ class PopularityPolicy:
     def __init__(self, config: Ranking):
         self.config = config
 
-    def build_feeds(self, model: EngagementModel, viewers: np.ndarray,
+    def build_feeds(self, view: PlatformView, viewers: np.ndarray,
                     feed_length: np.ndarray, rng: np.random.Generator) -> Feed:
-        live = live_posts(model)
-        likes = model.posts.displayed_likes[live.ids]
+        live = live_posts(view)
+        likes = view.posts.displayed_likes[live.ids]
         ranked = live.ids[np.lexsort((rng.random(len(live.ids)), -likes))]
         top = ranked[: 8 * int(feed_length.max(initial=1)) + 64]
-        candidates = exclude_seen(model, viewers, np.broadcast_to(top, (len(viewers), len(top))))
+        candidates = exclude_seen(view, viewers, np.broadcast_to(top, (len(viewers), len(top))))
         keys = np.broadcast_to(-np.arange(len(top), dtype=np.float64), candidates.shape)
         source = np.full(candidates.shape, SOURCE_INDEX["popular"], dtype=np.int8)
         return select_feed(candidates, keys, source, feed_length, viewers)

@@ -1,9 +1,12 @@
-"""Candidate retrieval, the first stage of For-You: live posts, pools, sources.
+"""Candidate retrieval, the first stage of For-You: live posts, pools and sources.
+
+Pools group the live posts by a key (a creator, a topic) with a weight each; a source
+draws from them for every active viewer at once. Levers file posts under more keys
+(``PoolFiling``) and add sources of their own (``CandidateSource``) through the view,
+so this module names none of them.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,67 +16,70 @@ from simulation.core.sources import GATED_SOURCES, NO_POST, SOURCE_INDEX, SOURCE
 from simulation.kernels.admission import admit, drop_duplicates
 from simulation.kernels.interests import unit_rows
 from simulation.kernels.pools import WeightedPools, cumulative_weights, draw_followed
-from simulation.levers.collaborations import creator_pool_entries
-from simulation.levers.hashtags import topic_pool_entries
-
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
+from simulation.platform.view import PlatformView
+from simulation.state.posts import live_posts as state_live_posts
 
 
-def live_posts(model: EngagementModel) -> LivePosts:
-    """Posts younger than ``max_age_hours`` (ids are in creation order, so a range)."""
-    config = model.config.ranking
-    created = model.posts.created_hour
-    first = int(np.searchsorted(created, model.hour - config.max_age_hours, side="right"))
-    ids = np.arange(first, model.posts.size, dtype=np.int64)
-    age = model.hour - created[ids]
-    return LivePosts(first=first, ids=ids,
-                     freshness=np.exp2(-age / config.freshness_half_life_hours),
-                     tier=model.posts.tier[ids].astype(np.int64))
+def live_posts(view: PlatformView) -> LivePosts:
+    """The posts that can still be recommended now (``state.posts.live_posts``)."""
+    return state_live_posts(view.posts, view.hour, view.config.ranking)
 
 
-def exclude_seen(model: EngagementModel, viewers: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+def exclude_seen(view: PlatformView, viewers: np.ndarray, candidates: np.ndarray) -> np.ndarray:
     """Candidates (A, Q) with repeats and posts each viewer has already been shown set to -1."""
     candidates = drop_duplicates(candidates)
-    seen = model.history.seen(viewers[:, None], candidates)
+    seen = view.history.seen(viewers[:, None], candidates)
     return np.where(seen, NO_POST, candidates)
 
 
-def creator_pools(model: EngagementModel, live: LivePosts, weights: np.ndarray) -> WeightedPools:
-    """Live posts grouped by creator (a collaboration post also under its partner)."""
-    keys, ids, weights = creator_pool_entries(model.posts.creator[live.ids],
-                                              model.posts.partner[live.ids], live.ids, weights)
-    return WeightedPools(keys, ids, weights, model.creators.size)
+def pool_entries(view: PlatformView, pool: str, keys: np.ndarray, ids: np.ndarray,
+                 weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys, post ids and weights (n + m,) of a pool: every post (n,) under its own key, then
+    the extra entries the levers file (a collaboration post also under its partner...)."""
+    extra = [filing.pool_entries(pool, view.posts, ids, keys, weights)
+             for filing in view.pool_filings]
+    extra = [entries for entries in extra if len(entries[1])]
+    if not extra:
+        return keys, ids, weights
+    return (np.concatenate([keys, *(k.astype(keys.dtype) for k, _, _ in extra)]),
+            np.concatenate([ids, *(i for _, i, _ in extra)]),
+            np.concatenate([weights, *(w for _, _, w in extra)]))
 
 
-def draw_following(model: EngagementModel, viewers: np.ndarray, pools: WeightedPools,
+def creator_pools(view: PlatformView, live: LivePosts, weights: np.ndarray) -> WeightedPools:
+    """Live posts grouped by creator, with the levers' extra entries."""
+    keys, ids, weights = pool_entries(view, "creator", view.posts.creator[live.ids], live.ids,
+                                      weights)
+    return WeightedPools(keys, ids, weights, view.creators.size)
+
+
+def draw_following(view: PlatformView, viewers: np.ndarray, pools: WeightedPools,
                    quota: int, rng: np.random.Generator) -> np.ndarray:
     """Posts of followed creators (A, quota): a followed creator, then one of their posts."""
-    creators = draw_followed(model.follows.table, viewers, pools.total,
+    creators = draw_followed(view.follows.table, viewers, pools.total,
                              rng.random((len(viewers), quota)))
     return pools.draw(creators, rng.random((len(viewers), quota)))
 
 
-class _Retrieval:
+class CandidatePools:
     """One step's candidate pools for the For-You policy, built once and drawn from per round."""
 
-    def __init__(self, model: EngagementModel, live: LivePosts, config: Ranking):
-        posts, tiers = model.posts, model.distribution
-        self.model, self.live, self.quotas = model, live, config.candidates
-        eligibility = tiers.eligibility(posts, live.ids, model.hour)
+    def __init__(self, view: PlatformView, live: LivePosts, config: Ranking):
+        posts, tiers = view.posts, view.tiers
+        self.view, self.live, self.quotas = view, live, config.candidates
+        eligibility = tiers.eligibility(posts, live.ids, view.hour)
         reach = tiers.weight[live.tier] * eligibility * live.freshness
         testing = tiers.in_test(posts, live.ids)
         topic = posts.primary_topic[live.ids].astype(np.int64)
-        n_topics = len(model.config.topics)
+        n_topics = len(view.config.topics)
         wide = live.tier >= tiers.config.trending_min_tier
-        hashtag = posts.hashtag[live.ids].astype(np.int64)
 
         def by_topic(among: np.ndarray) -> WeightedPools:
-            # Filed under the primary topic, and a tagged post under its hashtag's topic too.
-            return WeightedPools(*topic_pool_entries(topic[among], hashtag[among],
-                                                     live.ids[among], reach[among]), n_topics)
+            # Filed under the primary topic, and under more topics where a lever says so.
+            return WeightedPools(*pool_entries(view, "topic", topic[among], live.ids[among],
+                                               reach[among]), n_topics)
 
-        self.following = creator_pools(model, live, live.freshness * eligibility)
+        self.following = creator_pools(view, live, live.freshness * eligibility)
         self.interest = by_topic(~testing)
         self.exploration = by_topic(testing)
         self.trending = by_topic(wide)
@@ -89,7 +95,7 @@ class _Retrieval:
         ``kind``: "first" draws every source; "more" the recommendation sources
         again; "backfill" any live post by reach weight, not gated by affinity.
         """
-        model, quotas, n = self.model, self.quotas, len(viewers)
+        view, quotas, n = self.view, self.quotas, len(viewers)
         columns: list[np.ndarray] = []
         sources: list[int] = []
 
@@ -97,7 +103,7 @@ class _Retrieval:
             columns.append(drawn)
             sources.extend([SOURCE_INDEX[name]] * drawn.shape[1])
 
-        topic_weights = cumulative_weights(model.estimates.estimate[viewers])
+        topic_weights = cumulative_weights(view.estimates.estimate[viewers])
 
         def by_topic(pools: WeightedPools, quota: int) -> np.ndarray:
             # Every source is personal: a topic drawn from the platform's estimate of the
@@ -108,14 +114,12 @@ class _Retrieval:
         if kind == "backfill":
             add("backfill", by_topic(self.everything, quotas.trending + quotas.interest))
         if kind == "first" and quotas.following:
-            add("following", draw_following(model, viewers, self.following, quotas.following, rng))
+            add("following", draw_following(view, viewers, self.following, quotas.following, rng))
         if kind == "first" and quotas.shared:
-            add("shared", model.inbox.take(viewers, model.active, quotas.shared, model.hour))
-        if kind == "first" and model.retargeting is not None:
-            live = self.live
-            add("retargeting", model.retargeting.draw(
-                viewers, live.ids, model.posts.creator[live.ids].astype(np.int64),
-                model.posts.style[live.ids].astype(np.int64), live.freshness, rng))
+            add("shared", view.inbox.take(viewers, view.active, quotas.shared, view.hour))
+        if kind == "first":
+            for lever_source in view.candidate_sources:
+                add(lever_source.source, lever_source.draw(view, viewers, self.live, rng))
         if kind != "backfill":
             for name, quota, pools in (("interest", quotas.interest, self.interest),
                                        ("exploration", quotas.exploration, self.exploration),
@@ -136,6 +140,8 @@ class _Retrieval:
         viewer-post affinities, and the number admitted per row (A,). A friend may share a
         post that is no longer live; feeds only carry live posts.
         """
-        model = self.model
-        return admit(candidates, source, viewers, self.live.first, model.history,
-                     model.estimates.unit[viewers], self.units, self.bar, self.gated)
+        view, history = self.view, self.view.history
+        candidates = np.where(candidates < self.live.first, NO_POST, candidates)
+        history.ensure(int(candidates.max(initial=0)) + 1)
+        return admit(candidates, source, viewers, self.live.first, history.bits, history.capacity,
+                     view.estimates.unit[viewers], self.units, self.bar, self.gated)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.config.ranking import Distribution
-from simulation.state.posts import PostStore
+from simulation.config.ranking import Distribution, Ranking
+from simulation.core.events import EVENT_INDEX
+from simulation.platform.predictions import PlatformRates, engagement_score
+from simulation.state.posts import PostStore, live_posts
 
 
 class StagedDistribution:
@@ -93,3 +95,14 @@ class StagedDistribution:
         if failed:
             posts.failed_ratio[failed_ids] = np.concatenate(ratios)
         return promoted_ids, failed_ids
+
+
+def update_tiers(tiers: StagedDistribution, posts: PostStore, rates: PlatformRates,
+                 ranking: Ranking, hour: float) -> None:
+    """After a step's reactions: displayed likes, then every live post that spent its tier's
+    budget judged on its engagement score as it stands (the promotion rule)."""
+    posts.displayed_likes[:] = (posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
+                                + posts.bot_counts[:, EVENT_INDEX["likes"]])
+    live = live_posts(posts, hour, ranking)
+    scores = engagement_score(posts, live.ids, ranking.weights, rates, ranking.prior_strength)
+    tiers.evaluate(posts, live.ids, scores, hour)

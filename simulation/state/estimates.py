@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.config.ranking import Platform
-from simulation.kernels.compiler import compiled
-from simulation.kernels.interests import _pull_by_viewer, unit_rows
+from simulation.kernels.interests import pull_by_viewer, unit_rows
 
 
 class InterestEstimates:
@@ -38,17 +37,7 @@ class InterestEstimates:
         """
         if len(viewers) == 0:
             return
-        if compiled():
-            unique, pull, mass = _pull_by_viewer(viewers.astype(np.int64), topics,
-                                                 signal.astype(np.float64), len(self.estimate))
-        else:
-            unique, position = np.unique(viewers, return_inverse=True)
-            n_topics = topics.shape[1]
-            pull = np.empty((len(unique), n_topics), dtype=np.float64)
-            for topic in range(n_topics):
-                pull[:, topic] = np.bincount(position, weights=signal * topics[:, topic],
-                                             minlength=len(unique))
-            mass = np.bincount(position, weights=signal, minlength=len(unique))
+        unique, pull, mass = pull_by_viewer(viewers, topics, signal, len(self.estimate))
         rate = self.config.learning_rate
         updated = (self.estimate[unique] + rate * pull) / (1.0 + rate * mass)[:, None]
         self.estimate[unique] = updated

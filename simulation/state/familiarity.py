@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.compiler import compiled
-from simulation.kernels.exposures import _add_exposures, _count_exposures
+from simulation.kernels.exposures import add_to_pairs, count_pairs
 
 _RESCALE_AT = 2.0**40
 
@@ -39,12 +38,7 @@ class Familiarity:
             self._scaled /= scale
             self._origin_hour = hour
             scale = 1.0
-        if compiled():
-            _add_exposures(self._scaled, viewers.astype(np.int64), creators.astype(np.int64),
-                           np.float32(scale))
-            return
-        flat = self._scaled.reshape(-1)
-        np.add.at(flat, viewers * self._scaled.shape[1] + creators, np.float32(scale))
+        add_to_pairs(self._scaled, viewers, creators, np.float32(scale))
 
     def table(self, hour: float) -> np.ndarray:
         """The whole table at ``hour`` (V, C), for inspection."""
@@ -76,11 +70,4 @@ class ExposureCounts:
 
     def expose(self, viewers: np.ndarray, creators: np.ndarray) -> None:
         """Add one exposure per (viewer, creator) pair (pairs may repeat)."""
-        if compiled():
-            _count_exposures(self.count, viewers.astype(np.int64), creators.astype(np.int64),
-                             _SATURATE)
-            return
-        flat = viewers * self.count.shape[1] + creators
-        pairs, times = np.unique(flat, return_counts=True)
-        table = self.count.reshape(-1)
-        table[pairs] = np.minimum(table[pairs].astype(np.int64) + times, _SATURATE)
+        count_pairs(self.count, viewers, creators, _SATURATE)

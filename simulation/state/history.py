@@ -1,22 +1,24 @@
-"""Which live posts each viewer has been shown.
+"""Which live posts each viewer has been shown: a bitmap over a ring of post ids.
+
+Only live posts can be candidates, so the bit of post p sits at ring position
+p mod R, reused by later posts once p has left the live window; R grows when
+more posts than that are live at once. Memory is V x R / 8 bytes however long
+the run. The bit operations are kernels (``kernels/bitsets.py``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.kernels.bitsets import _byte_masks, _clear_columns, _mark, _round_up
-from simulation.kernels.compiler import compiled
+from simulation.kernels.bitsets import clear_positions, mark_positions, test_positions
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return -(-value // multiple) * multiple
 
 
 class ImpressionHistory:
-    """Which live posts each viewer has been shown: a bitmap over a ring of post ids (V, R / 8).
-
-    Only live posts can be candidates, so the bit of post p sits at ring position
-    p mod R, reused by later posts once p has left the live window; R grows when
-    more posts than that are live at once. Memory is V x R / 8 bytes however long
-    the run.
-    """
+    """The ring bitmap (V, R / 8) uint8 and the range of post ids it remembers."""
 
     def __init__(self, n_viewers: int, capacity: int = 1024):
         self.capacity = _round_up(capacity, 8)
@@ -30,12 +32,8 @@ class ImpressionHistory:
         if n_posts - first_live > self.capacity:
             self._grow(first_live, max(n_posts - first_live, self.capacity * 3 // 2))
         if n_posts > self.n_posts:
-            new = np.arange(max(self.n_posts, first_live), n_posts)
-            columns, masks = _byte_masks(new % self.capacity)
-            if compiled():
-                _clear_columns(self.bits, columns, ~masks)
-            else:
-                self.bits[:, columns] &= ~masks
+            clear_positions(self.bits, np.arange(max(self.n_posts, first_live), n_posts)
+                            % self.capacity)
         self.first_live, self.n_posts = first_live, max(n_posts, self.n_posts)
 
     def _grow(self, first_live: int, capacity: int) -> None:
@@ -57,19 +55,11 @@ class ImpressionHistory:
         """
         safe = np.maximum(posts, 0)
         self.ensure(int(safe.max(initial=0)) + 1)
-        position = safe % self.capacity
-        byte = self.bits[viewers, position >> 3]
-        return ((byte >> (position & 7).astype(np.uint8)) & 1).astype(bool) & (posts >= 0)
+        return test_positions(self.bits, viewers, safe % self.capacity) & (posts >= 0)
 
     def mark(self, viewers: np.ndarray, posts: np.ndarray) -> None:
         """Record impressions of ``posts`` (n,) to ``viewers`` (n,)."""
         if len(posts) == 0:
             return
         self.ensure(int(posts.max()) + 1)
-        position = posts % self.capacity
-        if compiled():
-            _mark(self.bits, np.asarray(viewers, dtype=np.int64),
-                  np.asarray(position, dtype=np.int64))
-            return
-        np.bitwise_or.at(self.bits, (viewers, position >> 3),
-                         np.left_shift(1, position & 7).astype(np.uint8))
+        mark_positions(self.bits, viewers, posts % self.capacity)

@@ -103,19 +103,3 @@ class Population:
             susceptibility=susceptibility,
             is_bot=np.zeros(size, dtype=bool),
         )
-
-    def open_sessions(
-        self, rng: np.random.Generator, step_hours: float, max_feed_length: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Who is active this step and how many posts they will see.
-
-        Sessions per viewer are Poisson(activity x step_hours / 24); an active
-        viewer's sessions are merged into one feed whose length is
-        Poisson(sessions x session_length), at least 1 and at most
-        ``max_feed_length``. Returns (viewers (A,), feed_length (A,)).
-        """
-        sessions = rng.poisson(self.activity * (step_hours / 24.0))
-        active = np.flatnonzero((sessions > 0) & ~self.is_bot)
-        lengths = rng.poisson(sessions[active] * self.session_length[active])
-        lengths = np.clip(lengths, 1, max_feed_length).astype(np.int32)
-        return active.astype(np.int64), lengths

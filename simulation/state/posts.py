@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.config.ranking import Ranking
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENTS, REACH_EVENTS
+from simulation.core.records import LivePosts
 from simulation.state.creators import CreatorTable
 from simulation.state.population import draw_dirichlet_rows
 from simulation.state.trends import Trends
@@ -50,7 +52,9 @@ class PostStore:
     """Every post's attributes, distribution state and counters, as columns."""
 
     def __init__(self, n_topics: int, n_segments: int, n_tiers: int, n_reach_bins: int,
-                 capacity: int = 1024):
+                 capacity: int = 1024,
+                 extra_columns: dict[str, tuple[tuple[int, ...], type, object]] | None = None):
+        """``extra_columns``: the levers' columns, name -> (shape per post, dtype, fill)."""
         self.n_topics, self.n_segments, self.n_tiers = n_topics, n_segments, n_tiers
         self.n_reach_bins = n_reach_bins
         self.size = 0
@@ -66,8 +70,6 @@ class PostStore:
             "trend_alignment": ((), np.float32, 0.0),
             "quality": ((), np.float32, 0.0),
             "trend": ((), np.int16, -1),
-            "partner": ((), np.int32, -1),  # a collaboration's partner creator, -1 for none
-            "hashtag": ((), np.int16, -1),  # topic of the post's hashtag, -1 for none
             "created_hour": ((), np.float64, 0.0),
             "duration_s": ((), np.float32, 0.0),
             # staged distribution
@@ -82,13 +84,18 @@ class PostStore:
             "watch_fraction_sum": ((), np.float64, 0.0),
             "revenue": ((), np.float64, 0.0),
             "reach_counts": ((len(REACH_EVENTS), n_reach_bins, n_segments), np.int64, 0),
-            # purchased engagement (bots.py, detection.py): bot traffic, counted apart from
-            # ``counts``; the platform's trust in the post (1: full), set by the detector
+            # traffic that did not come through the funnel (bought likes, levers/bought_likes.py),
+            # counted apart from ``counts`` but observed by the platform; and the platform's
+            # trust in the post (1: full), which an integrity lever may lower (levers/detection.py)
             "bot_counts": ((len(EVENTS),), np.int64, 0),
             "bot_watch_fraction_sum": ((), np.float64, 0.0),
             "score_multiplier": ((), np.float32, 1.0),
             "like_credit": ((), np.float32, 1.0),
         }
+        for name, column in (extra_columns or {}).items():
+            if name in self._columns:
+                raise ValueError(f"post column {name!r} exists already")
+            self._columns[name] = column
         self._capacity = 0
         self._grow(capacity)
 
@@ -121,6 +128,18 @@ class PostStore:
     def events(self) -> np.ndarray:
         """Event totals per post (P, E)."""
         return self.counts.sum(axis=(2, 3))
+
+
+def live_posts(posts: PostStore, hour: float, ranking: Ranking) -> LivePosts:
+    """Posts younger than ``ranking.max_age_hours`` at ``hour``, with their freshness: ids
+    are in creation order, so a range."""
+    created = posts.created_hour
+    first = int(np.searchsorted(created, hour - ranking.max_age_hours, side="right"))
+    ids = np.arange(first, posts.size, dtype=np.int64)
+    age = hour - created[ids]
+    return LivePosts(first=first, ids=ids,
+                     freshness=np.exp2(-age / ranking.freshness_half_life_hours),
+                     tier=posts.tier[ids].astype(np.int64))
 
 
 def draw_posts(
