@@ -30,7 +30,7 @@ from simulation.kernels.selection import select_feed, select_within_allowance
 from simulation.state.estimates import InterestEstimates
 from simulation.state.familiarity import ExposureCounts, Familiarity
 from simulation.state.history import ImpressionHistory
-from tests.conftest import SCENARIOS, small_baseline
+from tests.support.scenarios import SCENARIOS, small_baseline
 
 pytestmark = pytest.mark.skipif(not acceleration.AVAILABLE,
                                 reason="numba is not installed: only the numpy twins exist")
@@ -115,8 +115,10 @@ def case_admission(rng):
     viewer_units /= np.linalg.norm(viewer_units, axis=1, keepdims=True)
     bar = (rng.random(n_posts - first_live) * 0.9).astype(np.float32)
     gated = np.array([False, True, True, True, False, False, False])
-    return admit(candidates, source, viewers, first_live, remembered, viewer_units, units, bar,
-                 gated)
+    candidates = np.where(candidates < first_live, -1, candidates)
+    remembered.ensure(int(candidates.max(initial=0)) + 1)
+    return admit(candidates, source, viewers, first_live, remembered.bits, remembered.capacity,
+                 viewer_units, units, bar, gated)
 
 
 def case_compaction(rng):

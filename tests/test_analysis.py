@@ -12,7 +12,7 @@ from simulation.config.loading import ScenarioError
 from simulation.experiments.analysis import analyze, by_point, paired_differences
 from simulation.experiments.executor import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder, run_sweep
 from simulation.experiments.sweeps import load_sweep
-from tests.conftest import SMALL_PLATFORM, run_cli
+from tests.support.scenarios import SMALL_PLATFORM, run_cli
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from simulation.config.loading import ScenarioError
 from simulation.core.events import PROPENSITY_EVENTS
 from simulation.viewers.attention import attention
 from simulation.viewers.funnel import react, sigmoid
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 from tests.test_funnel import impressions
 
 

@@ -18,8 +18,9 @@ from simulation.model import EngagementModel
 from simulation.platform.predictions import engagement_score, observed_events
 from simulation.state.posts import PostStore
 from simulation.state.rates import PlatformRates
+from simulation.viewers.sessions import open_sessions
 from simulation.viz.terminal import render_summary
-from tests.conftest import SCENARIOS, purchase_scenario, record_impressions
+from tests.support.scenarios import SCENARIOS, purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"
 NEVER_FROM_BOTS = ("comments", "intent_comments", "shares", "saves", "profile_visits",
@@ -79,8 +80,8 @@ def test_bot_accounts_are_appended_and_leave_the_real_viewers_as_they_were(buyin
     bot = buying.viewer_agents[n]
     assert bot.is_bot and bot.segment == "bots" and bot.follows == []
     # Bots have no activity: the same sessions open, from the same draws, with or without them.
-    with_bots = buying.population.open_sessions(np.random.default_rng(1), 1.0, 48)
-    without = not_buying.population.open_sessions(np.random.default_rng(1), 1.0, 48)
+    with_bots = open_sessions(buying.population, np.random.default_rng(1), 1.0, 48)
+    without = open_sessions(not_buying.population, np.random.default_rng(1), 1.0, 48)
     assert all(np.array_equal(a, b) for a, b in zip(with_bots, without, strict=True))
 
 
@@ -96,7 +97,7 @@ def test_bots_never_open_a_session_nor_visit_follow_click_or_buy(buying):
     likes = bought[:, EVENT_INDEX["likes"]]
     assert np.array_equal(bought[:, EVENT_INDEX["impressions"]], likes)
     assert np.array_equal(bought[:, EVENT_INDEX["views"]], likes)
-    assert likes.max() <= 300 and buying.bots.likes_by_bot.sum() == likes.sum()
+    assert likes.max() <= 300 and buying.levers["bought_likes"].likes_by_bot.sum() == likes.sum()
     first_bot = buying.population.size - 300
     assert np.array_equal(
         buying.history.seen(np.arange(first_bot, buying.population.size)[:, None],

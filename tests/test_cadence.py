@@ -4,7 +4,7 @@ import numpy as np
 
 from simulation.levers.cadence import PostingSchedule
 from simulation.state.creators import CreatorTable
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 
 
 def schedule_of(kind: str, **fields) -> tuple[PostingSchedule, int]:
@@ -18,7 +18,7 @@ def schedule_of(kind: str, **fields) -> tuple[PostingSchedule, int]:
 def posts_per_step(schedule: PostingSchedule, hours: range) -> np.ndarray:
     """Posts of every creator in each one-hour step (steps, C), with Poisson counts zero."""
     drawn = np.zeros(len(schedule.kind), dtype=np.int64)
-    return np.array([schedule.counts(drawn, float(h), 1.0) for h in hours])
+    return np.array([schedule.publishing_counts(drawn, float(h), 1.0) for h in hours])
 
 
 def test_regular_and_bursty_publish_the_rate_over_whole_periods():
@@ -43,9 +43,8 @@ def test_regular_spaces_posts_and_bursty_groups_them():
 def test_poisson_creators_keep_their_draws():
     schedule, brand = schedule_of("regular")
     drawn = np.arange(len(schedule.kind))
-    counts = schedule.counts(drawn, 0.0, 1.0)
+    counts = schedule.publishing_counts(drawn, 0.0, 1.0)
     others = np.arange(len(drawn)) != brand
     assert (counts[others] == drawn[others]).all()
-    default = PostingSchedule(small_baseline(), CreatorTable.from_scenario(small_baseline()))
-    assert not default.scheduled
-    assert default.counts(drawn, 3.0, 1.0) is drawn
+    assert PostingSchedule.build(small_baseline(), CreatorTable.from_scenario(small_baseline()),
+                                 None) is None  # all Poisson: the lever is off

@@ -7,7 +7,7 @@ from simulation.config.loading import ScenarioError, load_scenario
 from simulation.experiments.runs import simulate
 from simulation.levers.catalog import FixedCatalog
 from simulation.model import EngagementModel
-from tests.conftest import SOCIAL_PROOF, run_cli, small_catalog
+from tests.support.scenarios import SOCIAL_PROOF, run_cli, small_catalog
 
 
 def test_shipped_social_proof_scenarios_are_valid():
@@ -24,21 +24,21 @@ def catalog_run(request):
 
 def test_every_viewer_visits_once_and_sees_the_whole_catalog(catalog_run):
     model = catalog_run.model
-    n_posts, n_viewers = model.catalog.size, model.population.size
+    n_posts, n_viewers = model.levers["catalog"].size, model.population.size
     assert model.posts.size == n_posts  # no new posts, no backlog
     impressions = model.posts.events()[:, 0]
     assert impressions.sum() == n_viewers * n_posts
     assert (impressions == n_viewers).all()  # each post shown once to every visitor
     steps = model.datacollector.get_table_dataframe("segments")
     assert (steps["active_viewers"] == n_viewers // model.config.steps).all()
-    assert model.history.seen(np.arange(n_viewers)[:, None], model.catalog.ids[None, :]).all()
+    assert model.history.seen(np.arange(n_viewers)[:, None], model.levers["catalog"].ids[None, :]).all()
 
 
 def test_visitors_are_split_evenly_over_the_steps():
     # 10 viewers over 4 steps: groups of floor(k x 10 / 4) - floor((k - 1) x 10 / 4) = 2, 3, 2, 3.
     scenario = small_catalog("population.size=10", "steps=4")
     model = EngagementModel(scenario, seed=1)
-    groups = [model.catalog.visitors(step, model.population.is_bot)[0] for step in (1, 2, 3, 4)]
+    groups = [model.levers["catalog"].visitors(step, model.population.is_bot)[0] for step in (1, 2, 3, 4)]
     assert [len(g) for g in groups] == [2, 3, 2, 3]
     assert sorted(np.concatenate(groups).tolist()) == list(range(10))
     assert all((np.diff(g) > 0).all() for g in groups)  # sorted, as the ranking expects
@@ -49,7 +49,7 @@ def feeds_at(policy: str, steps_before: int = 3):
     model = EngagementModel(small_catalog(f"ranking.policy={policy}"), seed=4)
     for _ in range(steps_before):
         model.step()
-    viewers, lengths = model.catalog.visitors(steps_before + 1, model.population.is_bot)
+    viewers, lengths = model.levers["catalog"].visitors(steps_before + 1, model.population.is_bot)
     return model, model.policy.build_feeds(model, viewers, lengths, np.random.default_rng(5))
 
 
@@ -57,9 +57,9 @@ def test_popularity_order_is_most_liked_first_and_random_order_differs_per_visit
     model, feed = feeds_at("popularity")
     likes = model.posts.displayed_likes[feed.posts]
     assert (np.diff(likes, axis=1) <= 0).all() and likes.max() > 0
-    assert (np.sort(feed.posts, axis=1) == model.catalog.ids).all()  # the whole catalog
+    assert (np.sort(feed.posts, axis=1) == model.levers["catalog"].ids).all()  # the whole catalog
     model, feed = feeds_at("random")
-    assert (np.sort(feed.posts, axis=1) == model.catalog.ids).all()
+    assert (np.sort(feed.posts, axis=1) == model.levers["catalog"].ids).all()
     assert len({tuple(row) for row in feed.posts}) == len(feed.posts)  # a fresh order each
 
 
@@ -69,7 +69,7 @@ def test_catalog_posts_carry_the_files_attributes():
     posts = scenario.catalog.posts
     assert model.posts.quality.tolist() == pytest.approx([p.quality for p in posts])
     assert [model.creators.names[c] for c in model.posts.creator] == [p.creator for p in posts]
-    assert isinstance(model.catalog, FixedCatalog) and model.catalog.names[0] == posts[0].name
+    assert isinstance(model.levers["catalog"], FixedCatalog) and model.levers["catalog"].names[0] == posts[0].name
 
 
 def test_a_catalog_run_is_reproducible():

@@ -9,7 +9,7 @@ import time
 import pandas as pd
 import pytest
 
-from tests.conftest import BASELINE, ROOT
+from tests.support.scenarios import BASELINE, ROOT
 
 SMALL = ["--viewers", "1500", "--steps", "12", "--quiet"]
 

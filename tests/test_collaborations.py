@@ -4,31 +4,38 @@ import numpy as np
 import pytest
 
 from simulation.config.loading import ScenarioError
-from simulation.levers.collaborations import Collaborations, creator_pool_entries
+from simulation.levers.collaborations import Collaborations
 from simulation.model import EngagementModel
 from simulation.state.creators import CreatorTable
-from tests.conftest import small_baseline
+from tests.support.scenarios import post_store, small_baseline
 
 
-def test_pool_entries_list_a_collaboration_under_both_creators():
-    keys, ids, weights = creator_pool_entries(np.array([0, 1, 2]), np.array([-1, 3, -1]),
-                                              np.array([10, 11, 12]), np.array([1.0, 2.0, 3.0]))
-    assert keys.tolist() == [0, 1, 2, 3]
-    assert ids.tolist() == [10, 11, 12, 11]
-    assert weights.tolist() == [1.0, 2.0, 3.0, 2.0]
+def test_pool_entries_list_a_collaboration_under_its_partner_too():
+    posts = post_store(Collaborations, creator=[0, 1, 2], partner=[-1, 3, -1])
+    lever = Collaborations.build(small_baseline(
+        'creators[7].collaboration={ partner = "beauty-2", share = 0.3 }'),
+        CreatorTable.from_scenario(small_baseline()), np.random.SeedSequence(0))
+    ids = np.array([0, 1, 2])
+    keys, extra_ids, weights = lever.pool_entries("creator", posts, ids, posts.creator[ids],
+                                                  np.array([1.0, 2.0, 3.0]))
+    assert keys.tolist() == [3] and extra_ids.tolist() == [1] and weights.tolist() == [2.0]
+    assert len(lever.pool_entries("topic", posts, ids, ids, np.ones(3))[1]) == 0
 
 
-def test_assign_makes_the_share_of_posts_with_the_partner():
+def test_on_publish_makes_the_share_of_posts_with_the_partner():
     scenario = small_baseline('creators[7].collaboration={ partner = "beauty-2", share = 0.3 }')
     creators = CreatorTable.from_scenario(scenario)
-    collaborations = Collaborations(scenario, creators)
+    collaborations = Collaborations.build(scenario, creators, np.random.SeedSequence(0))
     brand, partner = creators.names.index("glow_skincare"), creators.names.index("beauty-2")
-    assert collaborations.active
-    made = collaborations.assign(np.random.default_rng(0), np.full(10_000, brand))
+    columns = {"creator": np.full(10_000, brand)}
+    collaborations.on_publish(None, columns)
+    made = columns["partner"]
     assert set(np.unique(made)) == {-1, partner}
     assert abs((made == partner).mean() - 0.3) < 0.02
-    others = collaborations.assign(np.random.default_rng(0), np.zeros(100, dtype=np.int64))
-    assert (others == -1).all()
+    others = {"creator": np.zeros(100, dtype=np.int64)}
+    collaborations.on_publish(None, others)
+    assert (others["partner"] == -1).all()
+    assert Collaborations.build(small_baseline(), creators, None) is None
 
 
 def test_partners_followers_meet_the_brands_collaboration_posts():

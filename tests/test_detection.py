@@ -14,7 +14,7 @@ from simulation.core.events import EVENT_INDEX
 from simulation.levers.detection import Observations, flag, observe
 from simulation.model import EngagementModel
 from simulation.platform.predictions import engagement_score
-from tests.conftest import purchase_scenario
+from tests.support.scenarios import purchase_scenario
 
 BRAND = "glow_skincare"
 
@@ -87,16 +87,16 @@ def test_the_decision_reads_only_what_the_platform_observes(watched):
 
     model = copy.deepcopy(watched)
     model.population = dataclasses.replace(model.population, is_bot=Unreadable())
-    model.detector.next_review = hour
-    model.detector.review(model)
-    assert np.array_equal(model.detector.flagged, decided)
+    model.levers["detection"].next_review = hour
+    model.levers["detection"].review(model.state)
+    assert np.array_equal(model.levers["detection"].flagged, decided)
 
 
 def test_reviews_follow_the_schedule_and_are_scored_against_the_truth(watched):
-    detector = watched.detector
+    detector = watched.levers["detection"]
     # 30 one-hour steps (hours 0-29), a review every 12 hours: at hours 12 and 24.
     assert detector.reviews == 2
-    summary = detector.summarize()
+    summary = detector.record()
     brand = summary["creators"][BRAND]
     assert brand["buys_likes"] and brand["reviews_with_bought_likes"] == 2
     assert summary["buyer_reviews"] == 2
@@ -111,20 +111,20 @@ def test_reviews_follow_the_schedule_and_are_scored_against_the_truth(watched):
                                                         ("none", 1.0, 1.0)])
 def test_a_flagged_creators_posts_are_demoted_or_discounted(watched, action, multiplier, credit):
     model = copy.deepcopy(watched)
-    model.detector.config = model.detector.config.model_copy(update={"action": action})
+    model.levers["detection"].config = model.levers["detection"].config.model_copy(update={"action": action})
     brand = model.creators.names.index(BRAND)
-    model.detector.flagged[:] = False
-    model.detector.flagged[brand] = True
+    model.levers["detection"].flagged[:] = False
+    model.levers["detection"].flagged[brand] = True
     posts = model.posts
     live = np.arange(posts.size)[posts.created_hour > model.hour - 168]
-    before = engagement_score(posts, live, model.config.ranking.weights, model.platform_rates,
+    before = engagement_score(posts, live, model.config.ranking.weights, model.rates,
                               model.config.ranking.prior_strength)
-    model.detector._apply(posts, model.hour - 168)
+    model.levers["detection"]._apply(posts, model.hour - 168)
     mine = posts.creator[live] == brand
     assert np.all(posts.score_multiplier[live][mine] == multiplier)
     assert np.all(posts.like_credit[live][mine] == credit)
     assert np.all(posts.score_multiplier[live][~mine] == 1.0)
-    after = engagement_score(posts, live, model.config.ranking.weights, model.platform_rates,
+    after = engagement_score(posts, live, model.config.ranking.weights, model.rates,
                              model.config.ranking.prior_strength)
     assert np.array_equal(after[~mine], before[~mine])
     if action == "demote":
@@ -141,7 +141,7 @@ def test_no_buyer_means_no_detection_rate(watched):
                             seed=5)
     for _ in range(model.config.steps):
         model.step()
-    summary = model.detector.summarize()
+    summary = model.levers["detection"].record()
     assert summary["buyer_reviews"] == 0 and np.isnan(summary["detection_rate"])
     assert model.posts.bot_counts[:, EVENT_INDEX["likes"]].sum() == 0
 

@@ -27,7 +27,7 @@ from simulation.experiments.effects import (
     tier_ratio,
 )
 from simulation.experiments.runs import simulate
-from tests.conftest import run_cli
+from tests.support.scenarios import run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ from simulation.experiments.executor import (
     run_sweep,
 )
 from simulation.experiments.sweeps import load_sweep
-from tests.conftest import ROOT
+from tests.support.scenarios import ROOT
 
 GRID_WITH_ARMS = """\
 [sweep]
@@ -63,7 +63,7 @@ def table_of(folder: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def grid_in_process(tmp_path_factory):
     """The 8-run sweep, run in this process (--workers 1): the reference table."""
-    from tests.conftest import TINY_SWEEP_HEADER
+    from tests.support.scenarios import TINY_SWEEP_HEADER
 
     folder = tmp_path_factory.mktemp("grid")
     path = folder / "grid.toml"

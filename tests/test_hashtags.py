@@ -4,28 +4,36 @@ import numpy as np
 import pytest
 
 from simulation.config.loading import ScenarioError
-from simulation.levers.hashtags import Hashtags, topic_pool_entries
+from simulation.levers.hashtags import Hashtags
 from simulation.state.creators import CreatorTable
-from tests.conftest import small_baseline
+from tests.support.scenarios import post_store, small_baseline
+
+TAGGED = 'creators[7].hashtag={ topic = "dance", share = 0.25 }'
 
 
 def test_pool_entries_file_tagged_posts_under_the_tag_too():
-    keys, ids, weights = topic_pool_entries(np.array([3, 3, 5]), np.array([-1, 2, 5]),
-                                            np.array([7, 8, 9]), np.array([1.0, 2.0, 3.0]))
+    posts = post_store(Hashtags, primary_topic=[3, 3, 5], hashtag=[-1, 2, 5])
+    lever = Hashtags.build(small_baseline(TAGGED), CreatorTable.from_scenario(small_baseline()),
+                           np.random.SeedSequence(0))
+    ids = np.array([0, 1, 2])
+    keys, extra_ids, weights = lever.pool_entries("topic", posts, ids,
+                                                  posts.primary_topic[ids].astype(np.int64),
+                                                  np.array([1.0, 2.0, 3.0]))
     # the third post's tag is its own topic: filed once
-    assert keys.tolist() == [3, 3, 5, 2] and ids.tolist() == [7, 8, 9, 8]
-    assert weights.tolist() == [1.0, 2.0, 3.0, 2.0]
+    assert keys.tolist() == [2] and extra_ids.tolist() == [1] and weights.tolist() == [2.0]
 
 
-def test_assign_tags_the_share_of_a_creators_posts():
-    scenario = small_baseline('creators[7].hashtag={ topic = "dance", share = 0.25 }')
+def test_on_publish_tags_the_share_of_a_creators_posts():
+    scenario = small_baseline(TAGGED)
     creators = CreatorTable.from_scenario(scenario)
-    hashtags = Hashtags(scenario, creators)
+    hashtags = Hashtags.build(scenario, creators, np.random.SeedSequence(3))
     brand = creators.names.index("glow_skincare")
-    tags = hashtags.assign(np.random.default_rng(3), np.full(8000, brand))
+    columns = {"creator": np.full(8000, brand)}
+    hashtags.on_publish(None, columns)
+    tags = columns["hashtag"]
     assert set(np.unique(tags)) == {-1, scenario.topics.index("dance")}
     assert abs((tags >= 0).mean() - 0.25) < 0.02
-    assert not Hashtags(small_baseline(), creators).active
+    assert Hashtags.build(small_baseline(), creators, None) is None
 
 
 def test_a_hashtag_names_a_topic():

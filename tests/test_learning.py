@@ -6,7 +6,7 @@ from simulation.config.levers import Learning
 from simulation.levers.learning import StyleLearners
 from simulation.model import EngagementModel
 from simulation.state.creators import CreatorTable
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 
 
 def learners(**fields) -> StyleLearners:
@@ -41,7 +41,7 @@ def test_a_learning_run_records_its_mix_and_changes_nothing_else():
     model = EngagementModel(scenario, seed=1)
     for _ in range(scenario.steps):
         model.step()
-    assert len(model.learners.mix_history) == 4
+    assert len(model.levers["learning"].mix_history) == 4
     brand = model.creators.names.index("glow_skincare")
     assert abs(model.creators.style_mix[brand].sum() - 1) < 1e-9
     others = np.arange(model.creators.size) != brand

@@ -15,7 +15,7 @@ import pytest
 
 from simulation.config.loading import load_scenario
 from simulation.experiments.runs import simulate
-from tests.conftest import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.slow
 

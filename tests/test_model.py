@@ -11,7 +11,7 @@ from simulation.experiments.runs import simulate
 from simulation.io.storage import to_jsonable
 from simulation.measures import summarize
 from simulation.model import EngagementModel
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 
 
 def test_agents_are_mesa_agents_reading_the_arrays(small_run):
@@ -41,7 +41,7 @@ def test_counters_add_up(small_run):
     # Every step's per-segment rows add up to the post counters.
     steps = model.datacollector.get_table_dataframe("segments")
     assert steps["likes"].sum() == per_post[:, EVENT_INDEX["likes"]].sum()
-    assert steps["impressions"].sum() == model.slot_counts[EVENT_INDEX["impressions"]].sum()
+    assert steps["impressions"].sum() == model.tallies.slots[EVENT_INDEX["impressions"]].sum()
     # Displayed likes are the likes counted so far; followers grew by the follows counted.
     assert np.array_equal(model.posts.displayed_likes, per_post[:, EVENT_INDEX["likes"]])
     assert (model.follows.count.sum() - model.initial_followers.sum()

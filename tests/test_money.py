@@ -35,7 +35,7 @@ from simulation.io.storage import to_jsonable
 from simulation.levers.money import MoneyLedger, band_position, engagement_multiplier, evaluate_goal
 from simulation.model import EngagementModel
 from simulation.state.familiarity import Familiarity
-from tests.conftest import SCENARIOS
+from tests.support.scenarios import SCENARIOS
 
 MONETIZATION = SCENARIOS / "monetization.toml"
 CONTROL = SCENARIOS / "monetization_control.toml"
@@ -123,7 +123,7 @@ def test_goal_is_judged_at_its_deadline():
 
 def test_money_is_off_by_default(small_run):
     assert not Scenario().money.active
-    assert small_run.model.money is None
+    assert small_run.model.lever("money") is None
     assert "money" not in small_run.summary
     # Appended after the original streams, which keep their seeds.
     assert STREAMS[:7] == ("dynamics", "population", "network", "creators", "content",
@@ -155,12 +155,12 @@ def test_money_is_reproducible():
 
 
 def test_ledger_counts_what_the_posts_counted(open_run):
-    model, money = open_run.model, open_run.model.money
+    model, money = open_run.model, open_run.model.lever("money")
     assert np.array_equal(money.events, creator_totals(model))
 
 
 def test_creator_fund_pays_completed_views_after_joining(open_run):
-    model, money = open_run.model, open_run.model.money
+    model, money = open_run.model, open_run.model.lever("money")
     totals = creator_totals(model)
     # qualified_by = completion, no minimum duration: every completion qualifies.
     assert np.array_equal(money.qualified_views, totals[:, EVENT_INDEX["completions"]])
@@ -175,7 +175,7 @@ def test_creator_fund_pays_completed_views_after_joining(open_run):
 
 
 def test_sales_are_purchases_at_price_times_margin(open_run):
-    model, money = open_run.model, open_run.model.money
+    model, money = open_run.model, open_run.model.lever("money")
     gross = np.bincount(model.posts.creator, weights=model.posts.revenue,
                         minlength=model.creators.size)
     assert gross[model.creators.is_brand].sum() > 0
@@ -190,10 +190,10 @@ def test_watched_seconds_qualify_views():
     # With a 0-second minimum every view qualifies; with an impossible duration none does.
     every = simulate(tiny_monetization("money.creator_fund.qualified_by=watch_seconds",
                                        "money.creator_fund.min_watch_seconds=0.0"), seed=2)
-    assert np.array_equal(every.model.money.qualified_views,
+    assert np.array_equal(every.model.lever("money").qualified_views,
                           creator_totals(every.model)[:, EVENT_INDEX["views"]])
     none = simulate(tiny_monetization("money.creator_fund.min_duration_s=100000.0"), seed=2)
-    assert none.model.money.qualified_views.sum() == 0
+    assert none.model.lever("money").qualified_views.sum() == 0
     assert none.summary["money"]["totals"]["creator_fund"] == 0
 
 
@@ -206,7 +206,7 @@ def test_brand_deals_follow_the_rate_card_and_the_interval():
                                  "money.brand_deals.engagement={elasticity=0.0, floor=1.0, cap=1.0}",
                                  "money.brand_deals.interval_hours=6.0")
     model = EngagementModel(scenario, seed=4)
-    money = model.money
+    money = model.lever("money")
     column = CHANNELS.index("brand_deals")
     last_deal = np.full(model.creators.size, -np.inf)
     for _ in range(scenario.steps):
@@ -240,7 +240,7 @@ def live_ledger(attendance: LiveAttendance, gifting: LiveGifting, gift_value: Ga
                             attendance=attendance, gifting=gifting, gift_value=gift_value,
                             creator_share=0.5)))
     creators = CreatorTable.from_scenario(scenario)
-    return MoneyLedger(scenario, creators, np.zeros(2), np.random.SeedSequence(7))
+    return MoneyLedger(scenario, creators, np.random.SeedSequence(7))
 
 
 def live_world(n_viewers: int, followers_a: slice, followers_b: slice) -> SimpleNamespace:

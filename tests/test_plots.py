@@ -17,7 +17,7 @@ from simulation.io.results import ResultsError, open_results, seed_interval
 from simulation.viz import run_figures as plots
 from simulation.viz import sweep_figures as sweep_plots
 from simulation.viz.style import COLUMN_WIDTH_IN, DPI, FONT_PT
-from tests.conftest import BASELINE
+from tests.support.scenarios import BASELINE
 
 CHART_NAMES = [function.__name__ for function in plots.CHARTS]
 
@@ -238,7 +238,7 @@ def money_results(tmp_path_factory):
     """Two seeds of the monetization scenario at 600 viewers and 12 steps."""
     from simulation.config.loading import load_scenario
     from simulation.experiments.runs import run_seeds
-    from tests.conftest import SCENARIOS
+    from tests.support.scenarios import SCENARIOS
 
     folder = tmp_path_factory.mktemp("results") / "money-2seeds"
     scenario = load_scenario(SCENARIOS / "monetization.toml", ["population.size=600", "steps=12"])

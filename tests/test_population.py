@@ -4,6 +4,7 @@ import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.state.population import Population, segment_sizes
+from simulation.viewers.sessions import open_sessions
 
 
 def test_segment_sizes_are_exact_shares():
@@ -28,10 +29,10 @@ def test_sessions_are_poisson_in_activity():
     scenario = Scenario()
     population = Population.draw(scenario, np.random.default_rng(1))
     rng = np.random.default_rng(2)
-    active_counts = [len(population.open_sessions(rng, 1.0, 48)[0]) for _ in range(20)]
+    active_counts = [len(open_sessions(population, rng, 1.0, 48)[0]) for _ in range(20)]
     # P(active in an hour) = 1 - exp(-activity / 24), averaged over viewers.
     expected = (1 - np.exp(-population.activity / 24)).sum()
     assert abs(np.mean(active_counts) - expected) < 0.03 * expected
-    viewers, lengths = population.open_sessions(rng, 1.0, 10)
+    viewers, lengths = open_sessions(population, rng, 1.0, 10)
     assert lengths.min() >= 1 and lengths.max() <= 10
     assert len(np.unique(viewers)) == len(viewers)

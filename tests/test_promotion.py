@@ -13,7 +13,7 @@ from simulation.levers.promotion import PROMOTED, paced_spend
 from simulation.measures import summarize
 from simulation.model import EngagementModel
 from simulation.viz.terminal import render_summary
-from tests.conftest import purchase_scenario, record_impressions
+from tests.support.scenarios import purchase_scenario, record_impressions
 
 BRAND = "glow_skincare"
 
@@ -57,7 +57,7 @@ def test_paid_impressions_are_bought_at_the_cpm_within_the_paced_budget(untarget
     config = model.config.creators[7].promotion
     bought = sum(len(rows) for rows in paid(model))
     assert bought > 0
-    assert model.promotions.spent[0] == pytest.approx(bought * config.cpm / 1000)
+    assert model.levers["promotion"].spent[0] == pytest.approx(bought * config.cpm / 1000)
     # Never ahead of the pace: spend by the end of each step at most the paced budget.
     spent = np.cumsum([len(rows) * config.cpm / 1000 for rows in paid(model)])
     pace = [paced_spend(config.budget, 0.0, model.config.steps, hour, 1.0)
@@ -91,7 +91,7 @@ def test_targeting_reaches_only_the_named_segments_and_spends_as_fast_as_they_co
     assert sum(len(r) for r in rows) > 0
     assert all(np.all(imp.segment[r] == buyers) for imp, r in zip(model.shown, rows, strict=True))
     # 40 buyers among 400 viewers cannot absorb the pace of 60 at a CPM of 10: underspent.
-    assert model.promotions.spent[0] < 0.5 * model.config.creators[7].promotion.budget
+    assert model.levers["promotion"].spent[0] < 0.5 * model.config.creators[7].promotion.budget
 
 
 def test_paid_events_are_counted_apart_from_organic_ones(untargeted):
@@ -100,7 +100,7 @@ def test_paid_events_are_counted_apart_from_organic_ones(untargeted):
     campaign, brand = summary["promotion"][BRAND], summary["brands"][BRAND]
     for event in ("impressions", "likes", "leads", "purchases"):
         assert campaign["paid"][event] + campaign["organic"][event] == brand[event]
-        assert campaign["paid"][event] == model.source_counts[EVENT_INDEX[event], PROMOTED]
+        assert campaign["paid"][event] == model.tallies.sources[EVENT_INDEX[event], PROMOTED]
     assert summary["sources"]["promoted"]["impressions"] == campaign["paid"]["impressions"]
     assert campaign["paid"]["impressions"] == sum(len(rows) for rows in paid(model))
     assert sum(campaign["paid_impressions_by_segment"].values()) == campaign["paid"]["impressions"]

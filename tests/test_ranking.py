@@ -10,7 +10,8 @@ from simulation.kernels.selection import select_feed
 from simulation.model import EngagementModel
 from simulation.platform.policies import POLICIES, make_policy
 from simulation.platform.retrieval import live_posts
-from tests.conftest import small_baseline
+from simulation.viewers.sessions import open_sessions
+from tests.support.scenarios import small_baseline
 
 
 def warmed_model(policy: str) -> EngagementModel:
@@ -25,7 +26,7 @@ def warmed_model(policy: str) -> EngagementModel:
 @pytest.fixture(scope="module", params=sorted(POLICIES))
 def policy_feed(request):
     model = warmed_model(request.param)
-    viewers, lengths = model.population.open_sessions(np.random.default_rng(1), 1.0,
+    viewers, lengths = open_sessions(model.population, np.random.default_rng(1), 1.0,
                                                       model.config.ranking.max_feed_length)
     model.active[:] = False
     model.active[viewers] = True
@@ -78,7 +79,7 @@ class TestPolicyContract:
 def test_foryou_respects_tier_affinity_bars():
     model = warmed_model("foryou")
     rng = np.random.default_rng(2)
-    viewers, lengths = model.population.open_sessions(rng, 1.0, 48)
+    viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
     model.active[viewers] = True
     feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
     rows, slots = np.nonzero(feed.posts >= 0)
@@ -86,7 +87,7 @@ def test_foryou_respects_tier_affinity_bars():
     gated = np.isin(feed.source[rows, slots], [SOURCE_INDEX[s] for s in GATED_SOURCES])
     units = unit_rows(model.posts.topic[posts])
     affinity = np.einsum("nt,nt->n", units, model.estimates.unit[viewers[rows]])
-    bar = model.distribution.affinity_bar[model.posts.tier[posts]]
+    bar = model.tiers.affinity_bar[model.posts.tier[posts]]
     assert gated.sum() > 100
     assert (affinity[gated] >= bar[gated] - 1e-5).all()
 
@@ -94,10 +95,10 @@ def test_foryou_respects_tier_affinity_bars():
 def test_foryou_never_exceeds_a_tier_budget_in_one_step():
     model = warmed_model("foryou")
     rng = np.random.default_rng(3)
-    viewers, lengths = model.population.open_sessions(rng, 1.0, 48)
+    viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
     model.active[viewers] = True
     live = live_posts(model)
-    allowance = model.distribution.allowance(model.posts, live.ids)
+    allowance = model.tiers.allowance(model.posts, live.ids)
     feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
     shown = np.bincount(feed.posts[feed.posts >= 0] - live.first, minlength=len(live.ids))
     assert (shown <= allowance).all()
@@ -106,7 +107,7 @@ def test_foryou_never_exceeds_a_tier_budget_in_one_step():
 def test_chronological_is_newest_first_from_followed_creators():
     model = warmed_model("chronological")
     rng = np.random.default_rng(4)
-    viewers, lengths = model.population.open_sessions(rng, 1.0, 48)
+    viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
     feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
     for viewer, row in zip(viewers, feed.posts, strict=True):
         row = row[row >= 0]
@@ -117,7 +118,7 @@ def test_chronological_is_newest_first_from_followed_creators():
 def test_popularity_is_most_liked_first():
     model = warmed_model("popularity")
     rng = np.random.default_rng(5)
-    viewers, lengths = model.population.open_sessions(rng, 1.0, 48)
+    viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
     feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
     for row in feed.posts[:200]:
         row = row[row >= 0]

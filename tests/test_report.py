@@ -29,7 +29,7 @@ from simulation.viz.run_report import (
     segment_funnel_table,
     write_report,
 )
-from tests.conftest import BASELINE
+from tests.support.scenarios import BASELINE
 
 VOID = {"meta", "img", "br", "hr", "link", "input", "source"}
 HOSTILE = "<script>alert('x')</script> & <b>bold</b> | *star* [link](http://evil.example)"

@@ -6,7 +6,7 @@ import pytest
 from simulation.config.loading import ScenarioError
 from simulation.levers.retargeting import Retargeting
 from simulation.state.creators import CreatorTable
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 
 FUNNEL = ('creators[7].content_funnel={ stages = ["entertainment", "educational", '
           '"promotional"], engaged_by = "likes", quota = 3 }')
@@ -16,13 +16,14 @@ FUNNEL = ('creators[7].content_funnel={ stages = ["entertainment", "educational"
 def funnel():
     scenario = small_baseline(FUNNEL)
     creators = CreatorTable.from_scenario(scenario)
-    retargeting = Retargeting.from_scenario(scenario, creators, n_viewers=5)
+    retargeting = Retargeting.build(scenario, creators, None)
+    retargeting.allocate(n_viewers=5)
     return retargeting, creators.names.index("glow_skincare"), list(scenario.styles)
 
 
 def test_off_unless_a_creator_has_a_funnel():
     scenario = small_baseline()
-    assert Retargeting.from_scenario(scenario, CreatorTable.from_scenario(scenario), 5) is None
+    assert Retargeting.build(scenario, CreatorTable.from_scenario(scenario), None) is None
 
 
 def test_viewers_advance_on_the_funnels_reaction_only(funnel):
@@ -32,10 +33,10 @@ def test_viewers_advance_on_the_funnels_reaction_only(funnel):
     creator = np.array([brand, brand, brand, 0])
     style = np.array([entertainment, educational, entertainment, educational])
     likes = np.array([True, True, False, True])
-    retargeting.record(viewer, creator, style, {"likes": likes})
+    retargeting.advance(viewer, creator, style, {"likes": likes})
     # viewer 2 did not like; viewer 3 liked another creator's post
     assert retargeting.reached[:, 0].tolist() == [0, 1, -1, -1, -1]
-    retargeting.record(np.array([1]), np.array([brand]), np.array([entertainment]),
+    retargeting.advance(np.array([1]), np.array([brand]), np.array([entertainment]),
                        {"likes": np.array([True])})
     assert retargeting.reached[1, 0] == 1  # a stage reached is never lost
 
@@ -47,7 +48,7 @@ def test_draw_offers_the_next_stage_of_the_brand(funnel):
     author = np.array([brand, brand, brand, 0, brand, brand])
     style = np.array([styles.index(s) for s in ("entertainment", "educational", "promotional",
                                                 "educational", "educational", "promotional")])
-    drawn = retargeting.draw(np.arange(5), live_ids, author, style, np.ones(6),
+    drawn = retargeting.draw_next_stage(np.arange(5), live_ids, author, style, np.ones(6),
                              np.random.default_rng(0))
     assert drawn.shape == (5, 3)
     assert set(drawn[0]) <= {101, 104} and set(drawn[4]) <= {101, 104}  # stage 0 -> educational

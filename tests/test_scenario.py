@@ -7,7 +7,7 @@ import pytest
 
 from simulation.config.reference import render_markdown, render_toml
 from simulation.config.scenario import Scenario, check_references
-from tests.conftest import ROOT, SCENARIOS
+from tests.support.scenarios import ROOT, SCENARIOS
 
 
 def test_default_scenario_is_valid():

@@ -17,7 +17,7 @@ import pytest
 from simulation.config.loading import load_scenario
 from simulation.experiments.runs import simulate
 from simulation.measures.social import across_seed_measures
-from tests.conftest import SOCIAL_PROOF
+from tests.support.scenarios import SOCIAL_PROOF
 
 pytestmark = pytest.mark.slow
 

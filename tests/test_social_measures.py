@@ -9,7 +9,7 @@ import pytest
 from simulation.core.events import EVENT_INDEX
 from simulation.experiments.runs import run_seeds, simulate
 from simulation.measures.social import across_seed_measures, share_unpredictability
-from tests.conftest import small_catalog
+from tests.support.scenarios import small_catalog
 
 
 def test_unpredictability_is_the_mean_absolute_difference_between_pairs_of_worlds():
@@ -101,8 +101,8 @@ def test_likes_followers_measures_add_up(small_run):
 
 def test_the_follower_ledger_splits_the_counters_by_follower_status(small_run):
     model = small_run.model
-    per_creator = np.zeros((model.creators.size, model.follower_ledger.counts.shape[2]), int)
+    per_creator = np.zeros((model.creators.size, model.followers.counts.shape[2]), int)
     np.add.at(per_creator, model.posts.creator, model.posts.events())
-    assert np.array_equal(model.follower_ledger.counts.sum(axis=1), per_creator)
+    assert np.array_equal(model.followers.counts.sum(axis=1), per_creator)
     # A viewer who already follows a creator cannot follow it again.
-    assert (model.follower_ledger.counts[:, 1, EVENT_INDEX["follows"]] == 0).all()
+    assert (model.followers.counts[:, 1, EVENT_INDEX["follows"]] == 0).all()

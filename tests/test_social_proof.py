@@ -9,7 +9,7 @@ from simulation.core.events import EVENTS, PROPENSITY_EVENTS
 from simulation.viewers.attention import attention
 from simulation.viewers.funnel import react, sigmoid
 from simulation.viewers.social_proof import read_like_counts
-from tests.conftest import small_baseline
+from tests.support.scenarios import small_baseline
 from tests.test_funnel import impressions
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simulation.experiments.runs import simulate
-from tests.conftest import SMALL_TIERS, small_baseline
+from tests.support.scenarios import SMALL_TIERS, small_baseline
 
 pytestmark = pytest.mark.slow
 

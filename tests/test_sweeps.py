@@ -15,7 +15,7 @@ from simulation.experiments.sweeps import (
     parse_sweep_document,
     salib_problem,
 )
-from tests.conftest import SMALL_PLATFORM, run_cli
+from tests.support.scenarios import SMALL_PLATFORM, run_cli
 
 
 def design_of(sweep: dict, root: int = 1):

@@ -62,18 +62,24 @@ class Retargeting(Lever):
         self.reached = np.zeros((0, len(funnels)), dtype=np.int8)  # (V, F), set by start()
 
     def start(self, view: PlatformView) -> None:
+        self.allocate(view.population.size)
+
+    def allocate(self, n_viewers: int) -> None:
         """Every viewer starts before the first stage of every funnel (-1)."""
-        self.reached = np.full((view.population.size, len(self.creator)), -1, dtype=np.int8)
+        self.reached = np.full((n_viewers, len(self.creator)), -1, dtype=np.int8)
 
     def candidate_source(self) -> Retargeting:
         return self
 
     def on_reactions(self, view: PlatformView, impressions: Impressions,
                      reactions: Reactions) -> None:
+        self.advance(impressions.viewer, impressions.creator, view.posts.style[impressions.post],
+                     reactions.events)
+
+    def advance(self, viewer: np.ndarray, creator: np.ndarray, style: np.ndarray,
+                events: dict[str, np.ndarray]) -> None:
         """Advance viewers along the funnels from one step's impressions (n,) and events."""
-        viewer, events = impressions.viewer, reactions.events
-        style = view.posts.style[impressions.post]
-        funnel = self.funnel_of[impressions.creator]
+        funnel = self.funnel_of[creator]
         for f, event in enumerate(self.engaged_by):
             hit = (funnel == f) & events[event]
             stage = self.stage_of_style[f, style[hit]]
@@ -82,11 +88,20 @@ class Retargeting(Lever):
 
     def draw(self, view: PlatformView, viewers: np.ndarray, live: LivePosts,
              rng: np.random.Generator) -> np.ndarray:
+        """Retargeted candidates (A, quota) for the active ``viewers`` (A,)."""
+        return self.draw_next_stage(viewers, live.ids,
+                                    view.posts.creator[live.ids].astype(np.int64),
+                                    view.posts.style[live.ids].astype(np.int64), live.freshness,
+                                    rng)
+
+    def draw_next_stage(self, viewers: np.ndarray, live_ids: np.ndarray, author: np.ndarray,
+                        style: np.ndarray, freshness: np.ndarray,
+                        rng: np.random.Generator) -> np.ndarray:
         """Retargeted candidates (A, quota): a funnel the viewer qualifies for, then a live post
-        of its next stage in proportion to freshness; -1 where there is none."""
-        live_ids, freshness = live.ids, live.freshness
-        author = view.posts.creator[live_ids].astype(np.int64)
-        style = view.posts.style[live_ids].astype(np.int64)
+        of its next stage in proportion to freshness; -1 where there is none.
+
+        ``live_ids``, ``author``, ``style``, ``freshness``: the live posts (n_live,).
+        """
         n_funnels = len(self.creator)
         funnel = self.funnel_of[author]
         mine = funnel >= 0
