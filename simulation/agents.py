@@ -15,26 +15,30 @@ viewers created so far. The model itself never needs them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, overload
+from typing import overload
 
 import numpy as np
-from mesa import Agent
+from mesa import Agent, Model
 
-if TYPE_CHECKING:
-    from simulation.model import EngagementModel
+from simulation.platform.view import PlatformView
 
 
 class Viewer(Agent):
     """A viewer of the platform (a row of ``model.population``)."""
 
-    def __init__(self, model: EngagementModel, index: int):
+    def __init__(self, model: Model, index: int):
         super().__init__(model)
         self.index = index
 
     @property
+    def platform(self) -> PlatformView:
+        """The platform's state the agent reads (``model.state``)."""
+        return self.model.state
+
+    @property
     def segment(self) -> str:
         """The viewer's segment; bot accounts (``is_bot``) belong to none: "bots"."""
-        population = self.model.population
+        population = self.platform.population
         if population.is_bot[self.index]:
             return "bots"
         return population.segment_names[population.segment[self.index]]
@@ -42,85 +46,91 @@ class Viewer(Agent):
     @property
     def interests(self) -> np.ndarray:
         """True interests over topics (T,); the platform never sees them."""
-        return self.model.population.interests[self.index]
+        return self.platform.population.interests[self.index]
 
     @property
     def estimated_interests(self) -> np.ndarray:
         """The platform's estimate of this viewer's interests (T,)."""
-        return self.model.estimates.estimate[self.index]
+        return self.platform.estimates.estimate[self.index]
 
     @property
     def intent(self) -> float:
-        return float(self.model.population.intent[self.index])
+        return float(self.platform.population.intent[self.index])
 
     @property
     def activity(self) -> float:
         """Sessions per day."""
-        return float(self.model.population.activity[self.index])
+        return float(self.platform.population.activity[self.index])
 
     @property
     def session_length(self) -> float:
         """Mean posts per session."""
-        return float(self.model.population.session_length[self.index])
+        return float(self.platform.population.session_length[self.index])
 
     @property
     def susceptibility(self) -> float:
-        return float(self.model.population.susceptibility[self.index])
+        return float(self.platform.population.susceptibility[self.index])
 
     @property
     def is_bot(self) -> bool:
-        return bool(self.model.population.is_bot[self.index])
+        return bool(self.platform.population.is_bot[self.index])
 
     @property
     def follows(self) -> list[Creator]:
         """Creators this viewer follows."""
-        followed = np.flatnonzero(self.model.follows.table[self.index])
+        followed = np.flatnonzero(self.platform.follows.table[self.index])
         return [self.model.creator_agents[c] for c in followed]
 
     def familiarity_with(self, creator: Creator) -> float:
         """Decayed count of this viewer's exposures to ``creator``."""
-        return float(self.model.familiarity.read(np.array([self.index]),
-                                                 np.array([creator.index]), self.model.hour)[0])
+        return float(self.platform.familiarity.read(np.array([self.index]),
+                                                    np.array([creator.index]),
+                                                    self.platform.hour)[0])
 
 
 class Creator(Agent):
     """A creator, or a brand when it has an offer (a row of ``model.creators``)."""
 
-    def __init__(self, model: EngagementModel, index: int):
+    def __init__(self, model: Model, index: int):
         super().__init__(model)
         self.index = index
 
     @property
+    def platform(self) -> PlatformView:
+        """The platform's state the agent reads (``model.state``)."""
+        return self.model.state
+
+    @property
     def name(self) -> str:
-        return self.model.creators.names[self.index]
+        return self.platform.creators.names[self.index]
 
     @property
     def is_brand(self) -> bool:
-        return bool(self.model.creators.is_brand[self.index])
+        return bool(self.platform.creators.is_brand[self.index])
 
     @property
     def followers(self) -> int:
-        return int(self.model.follows.count[self.index])
+        return int(self.platform.follows.count[self.index])
 
     @property
     def price(self) -> float:
-        return float(self.model.creators.price[self.index])
+        return float(self.platform.creators.price[self.index])
 
     @property
     def profile_quality(self) -> float:
-        return float(self.model.creators.profile_quality[self.index])
+        return float(self.platform.creators.profile_quality[self.index])
 
     @property
     def relevance(self) -> dict[str, float]:
         """Relevance of the offer to each segment."""
-        names = self.model.population.segment_names
-        row = self.model.creators.relevance[self.index]
+        names = self.platform.population.segment_names
+        row = self.platform.creators.relevance[self.index]
         return {name: float(value) for name, value in zip(names, row, strict=True)}
 
     @property
     def posts(self) -> np.ndarray:
         """Ids of this creator's posts."""
-        return np.flatnonzero(self.model.posts.creator == self.index)
+        return np.flatnonzero(self.platform.posts.creator == self.index)
 
     def __repr__(self) -> str:
         return f"Creator({self.name!r}, brand={self.is_brand}, followers={self.followers})"
@@ -129,7 +139,7 @@ class Creator(Agent):
 class ViewerAgents(Sequence[Viewer]):
     """The viewers as Mesa agents, by index: created at once, or on first access at scale."""
 
-    def __init__(self, model: EngagementModel, size: int, eager: bool,
+    def __init__(self, model: Model, size: int, eager: bool,
                  agent_class: type[Viewer] = Viewer):
         self._model, self._class = model, agent_class
         self._agents: list[Viewer | None] = [None] * size

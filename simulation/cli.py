@@ -499,7 +499,7 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
-    from simulation.viz.run_report import describe, write_report
+    from simulation.viz.reports import describe, write_report
 
     print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
                                 metrics=args.metrics)))
@@ -510,7 +510,7 @@ def _report_after_run(args: argparse.Namespace, out: Path, progress: bool,
                       some_done: bool = True) -> None:
     """`run --report`, `sweep --report`: write the report of the folder just written."""
     if args.report and some_done:
-        from simulation.viz.run_report import describe, write_report
+        from simulation.viz.reports import describe, write_report
 
         print(describe(write_report(out, progress=progress)))
 

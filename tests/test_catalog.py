@@ -69,7 +69,8 @@ def test_catalog_posts_carry_the_files_attributes():
     posts = scenario.catalog.posts
     assert model.posts.quality.tolist() == pytest.approx([p.quality for p in posts])
     assert [model.creators.names[c] for c in model.posts.creator] == [p.creator for p in posts]
-    assert isinstance(model.levers["catalog"], FixedCatalog) and model.levers["catalog"].names[0] == posts[0].name
+    catalog = model.levers["catalog"]
+    assert isinstance(catalog, FixedCatalog) and catalog.names[0] == posts[0].name
 
 
 def test_a_catalog_run_is_reproducible():

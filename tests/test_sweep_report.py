@@ -28,8 +28,9 @@ from simulation.experiments.sweep_results import open_sweep
 from simulation.experiments.sweeps import load_sweep
 from simulation.io.results import ResultsError
 from simulation.viz import sweep_figures as sweep_plots
+from simulation.viz.reports import write_report
 from simulation.viz.run_figures import Chart
-from simulation.viz.run_report import format_ratio, write_report
+from simulation.viz.run_report import format_ratio
 from tests.support.scenarios import TINY_SWEEP_HEADER, run_cli
 from tests.test_plots import assert_publishable
 from tests.test_report import Document, assert_self_contained

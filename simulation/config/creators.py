@@ -6,15 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from simulation.config.base import NAME_PATTERN, Beta, Section
-from simulation.config.levers import (
-    BoughtLikes,
-    Collaboration,
-    ContentFunnel,
-    Hashtag,
-    Learning,
-    Promotion,
-    Schedule,
-)
+from simulation.config.levers import CreatorLevers
 
 
 class Offer(Section):
@@ -34,8 +26,8 @@ class Offer(Section):
     )
 
 
-class Creator(Section):
-    """A creator, or a group of `count` alike creators; with an `offer` it is a brand."""
+class CreatorSettings(Section):
+    """What every creator has: topics, strategy, posting rate, followers, quality, an offer."""
 
     name: str = Field("creator", pattern=NAME_PATTERN, description="Name (numbered when count > 1).")
     count: int = Field(1, ge=1, le=100_000, description="Number of alike creators this entry makes.")
@@ -58,20 +50,13 @@ class Creator(Section):
         description="Production quality of each post, 0..1.",
     )
     offer: Offer | None = Field(None, description="The brand's offer; absent for plain creators.")
-    schedule: Schedule = Field(default_factory=Schedule,
-                               description="When it publishes (posting cadence).")
-    collaboration: Collaboration | None = Field(
-        None, description="Posts published with an influencer; absent: none.")
-    content_funnel: ContentFunnel | None = Field(
-        None, description="Sequenced content retargeted at engaged viewers; absent: none.")
-    learning: Learning | None = Field(
-        None, description="A bandit that adapts its strategy to a KPI; absent: a fixed strategy.")
-    hashtag: Hashtag | None = Field(
-        None, description="A hashtag that files posts under another topic's pools; absent: none.")
-    bought_likes: BoughtLikes | None = Field(
-        None, description="Likes bought from bot accounts; absent: none.")
-    promotion: Promotion | None = Field(
-        None, description="Paid promotion of its newest post; absent: none.")
+
+
+class Creator(CreatorLevers, CreatorSettings):
+    """A creator, or a group of `count` alike creators; with an `offer` it is a brand.
+
+    Its fields are its settings, then its levers' sections (``config/levers.py``).
+    """
 
 
 def _default_creators() -> list[Creator]:

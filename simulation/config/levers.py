@@ -1,15 +1,19 @@
-"""Sections of the levers (levers/): per creator, and for the whole platform.
+"""The levers' sections (``simulation/levers/``): per creator, and for the whole platform.
 
 Each lever reads its own section; every section is off (absent, or inactive) by default.
+A new lever's section is a class here and a field of :class:`CreatorLevers` (per creator)
+or :class:`ScenarioLevers` (platform-wide); the scenario's schema picks it up from there.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from simulation.config.base import Section
+from simulation.config.catalog import Catalog
+from simulation.config.money import Money
 
 
 class Schedule(Section):
@@ -153,3 +157,51 @@ class Detection(Section):
                                                          "creator's likes the rates ignore.")
 
 
+class Pause(Section):
+    """A break in publishing: the creator posts nothing from ``start_hour`` to ``end_hour``."""
+
+    start_hour: float = Field(0.0, ge=0, le=100_000, description="Hour the break begins.")
+    end_hour: float = Field(24.0, gt=0, le=100_000,
+                            description="Hour the break ends (publishing resumes).")
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> Pause:
+        if self.end_hour <= self.start_hour:
+            raise ValueError("end_hour must be after start_hour")
+        return self
+
+
+# --- where the sections sit in the scenario --------------------------------------------
+
+
+class CreatorLevers(Section):
+    """The per-creator levers' sections: fields of every ``[[creators]]`` entry."""
+
+    schedule: Schedule = Field(default_factory=Schedule,
+                               description="When it publishes (posting cadence).")
+    collaboration: Collaboration | None = Field(
+        None, description="Posts published with an influencer; absent: none.")
+    content_funnel: ContentFunnel | None = Field(
+        None, description="Sequenced content retargeted at engaged viewers; absent: none.")
+    learning: Learning | None = Field(
+        None, description="A bandit that adapts its strategy to a KPI; absent: a fixed strategy.")
+    hashtag: Hashtag | None = Field(
+        None, description="A hashtag that files posts under another topic's pools; absent: none.")
+    bought_likes: BoughtLikes | None = Field(
+        None, description="Likes bought from bot accounts; absent: none.")
+    promotion: Promotion | None = Field(
+        None, description="Paid promotion of its newest post; absent: none.")
+    pause: Pause | None = Field(
+        None, description="A break in publishing; absent: none.")
+
+
+class ScenarioLevers(Section):
+    """The platform-wide levers' sections: top-level fields of the scenario."""
+
+    money: Money = Field(default_factory=Money,
+                         description="Revenue channels, goals and benchmarks (all off by default).")
+    catalog: Catalog | None = Field(
+        None, description="A fixed catalog of posts visited once by each viewer; absent: "
+                          "creators publish and viewers come and go.")
+    detection: Detection = Field(default_factory=Detection,
+                                 description="The platform's detector of bought likes (off by default).")

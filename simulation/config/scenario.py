@@ -11,12 +11,10 @@ from difflib import get_close_matches
 from pydantic import Field
 
 from simulation.config.base import NAME_PATTERN, Section
-from simulation.config.catalog import Catalog
 from simulation.config.content import Style, Trend, _default_styles, _default_trends
 from simulation.config.creators import Creator, _default_creators
 from simulation.config.funnel import Funnel
-from simulation.config.levers import Detection
-from simulation.config.money import Money
+from simulation.config.levers import ScenarioLevers
 from simulation.config.network import Network
 from simulation.config.population import Population
 from simulation.config.ranking import Platform, Ranking
@@ -40,8 +38,8 @@ def _default_topics() -> list[str]:
     return ["comedy", "dance", "lifestyle", "beauty", "fitness", "food", "tech", "finance"]
 
 
-class Scenario(Section):
-    """A complete description of one simulated platform and its run."""
+class ScenarioSettings(Section):
+    """The platform and its run: size, length, topics, viewers, creators, ranking, funnel."""
 
     name: str = Field("default", description="Name of the scenario, copied to the outputs.")
     description: str = Field("", description="Free text: what this scenario is for.")
@@ -66,13 +64,17 @@ class Scenario(Section):
                                description="The platform's learned model of viewers.")
     funnel: Funnel = Field(default_factory=Funnel, description="The reaction funnel.")
     metrics: Metrics = Field(default_factory=Metrics, description="Settings of the measures.")
-    money: Money = Field(default_factory=Money,
-                         description="Revenue channels, goals and benchmarks (all off by default).")
-    catalog: Catalog | None = Field(
-        None, description="A fixed catalog of posts visited once by each viewer; absent: "
-                          "creators publish and viewers come and go.")
-    detection: Detection = Field(default_factory=Detection,
-                                 description="The platform's detector of bought likes (off by default).")
+
+
+class Scenario(ScenarioLevers, ScenarioSettings):
+    """A complete description of one simulated platform and its run.
+
+    Its fields are the platform's settings, then the platform-wide levers' sections
+    (``config/levers.py``).
+    """
+
+
+# --- checks that span sections ------------------------------------------------------
 
 
 def check_references(scenario: Scenario) -> list[tuple[str, str]]:

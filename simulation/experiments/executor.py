@@ -44,7 +44,7 @@ from tqdm import tqdm
 
 from simulation.config.loading import ScenarioError
 from simulation.config.reference import render_toml
-from simulation.experiments.runs import flatten, simulate
+from simulation.experiments.runs import simulate
 from simulation.experiments.sweeps import (
     PlannedRun,
     Sweep,
@@ -53,33 +53,11 @@ from simulation.experiments.sweeps import (
     digest,
     scenario_for,
 )
+from simulation.io.folders import FAILED, FORMAT, LOCK, MANIFEST, RECORD, RUNS, STEPS, TABLE
 from simulation.io.outputs import git_commit, step_tables, versions
 from simulation.io.storage import write_json, write_parquet, write_text
 from simulation.kernels.compiler import cores_shared_by
-
-FORMAT = "engagement-sim sweep 1"
-
-
-RECORD = "sweep.json"
-
-
-RUNS = "runs"
-
-
-STEPS = "steps"
-
-
-FAILED = "failed"
-
-
-TABLE = "sweep.parquet"
-
-
-MANIFEST = "manifest.json"
-
-
-LOCK = ".lock"
-
+from simulation.measures.aggregate import flatten
 
 PARAMETER_PREFIX = "param."
 """Parameter columns are ``param.<field path>``, apart from the summary's measures."""

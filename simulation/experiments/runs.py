@@ -7,17 +7,15 @@ command line, the tests and the sweep engine all run models the same way.
 from __future__ import annotations
 
 import ctypes
-import math
 import resource
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import stats
 from tqdm import tqdm
 
 from simulation.config.reference import render_toml
@@ -25,6 +23,7 @@ from simulation.config.scenario import Scenario
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import result_folder, write_json, write_parquet, write_text
 from simulation.measures import summarize
+from simulation.measures.aggregate import across_seed_rows, aggregate
 from simulation.measures.social import across_seed_measures
 from simulation.model import EngagementModel
 
@@ -108,45 +107,6 @@ def run_to_folder(scenario: Scenario, out: str | Path, seed: int | None = None,
         result = simulate(scenario, seed=seed, progress=progress)
         write_run(result, building, command)
     return result
-
-
-def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
-    """Numeric leaves of a summary as {'totals.likes': 123.0, ...}."""
-    flat: dict[str, float] = {}
-    for key, value in summary.items():
-        path = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(flatten(value, path))
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int | float) and value is not None:
-            flat[path] = float(value)
-    return flat
-
-
-def aggregate(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and 95% t-interval across runs of every numeric measure (one row per measure)."""
-    flats = [flatten(s) for s in summaries]
-    keys = list(dict.fromkeys(key for flat in flats for key in flat))
-    rows = []
-    for key in keys:
-        values = np.array([flat.get(key, math.nan) for flat in flats], dtype=np.float64)
-        values = values[np.isfinite(values)]
-        n = len(values)
-        mean = float(values.mean()) if n else math.nan
-        sd = float(values.std(ddof=1)) if n > 1 else math.nan
-        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-        rows.append({"measure": key, "n": n, "mean": mean, "sd": sd,
-                     "ci_low": mean - half if n > 1 else math.nan,
-                     "ci_high": mean + half if n > 1 else math.nan})
-    return rows
-
-
-def across_seed_rows(across: dict[str, Any], n: int) -> list[dict[str, Any]]:
-    """Rows of the aggregate table for across-seed measures: ``across_seeds.<path>``, the value
-    as ``mean`` over ``n`` runs, no spread (a set of runs gives one value)."""
-    return [{"measure": key, "n": n, "mean": value, "sd": math.nan, "ci_low": math.nan,
-             "ci_high": math.nan} for key, value in flatten(across, "across_seeds").items()]
 
 
 def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:

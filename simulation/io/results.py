@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,16 +33,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.experiments.executor import RECORD as SWEEP_RECORD
-from simulation.experiments.runs import aggregate
-
-SWEEP_MARKER = "sweep.parquet"
-"""A folder holding this file is a sweep folder (the sweep engine's one-row-per-run table)."""
-
-
-RUN_FILES = ("summary.json", "manifest.json", "posts.parquet", "steps.parquet",
-             "feed_mix.parquet")
-"""Files of a run folder that the figures and the report read."""
+from simulation.io.folders import RECORD as SWEEP_RECORD
+from simulation.io.folders import RUN_FILES, SEED_FOLDER
+from simulation.io.folders import TABLE as SWEEP_MARKER
+from simulation.measures.aggregate import aggregate
 
 
 def is_sweep_folder(path: str | Path) -> bool:
@@ -51,9 +44,6 @@ def is_sweep_folder(path: str | Path) -> bool:
     folder = Path(path)
     return folder.is_dir() and ((folder / SWEEP_MARKER).exists()
                                 or (folder / SWEEP_RECORD).exists())
-
-
-SEED_FOLDER = re.compile(r"^seed-(\d+)$")
 
 
 class ResultsError(Exception):

@@ -41,8 +41,9 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     In order: ids below ``first_live`` (no longer live) are dropped; repeats of a
     post in a row are dropped, keeping its leftmost copy; posts the viewer has
     been shown (their bit in ``seen_bits`` (V, capacity / 8), the impression history's
-    ring, which must have room for every candidate) are dropped; then a candidate from a gated source (``gated[source]``,
-    (n_sources + 1,), the last entry for source -1) is dropped when its affinity
+    ring, which must have room for every candidate) are dropped; then a candidate from a
+    gated source (``gated[source]``, (n_sources + 1,), the last entry for source -1) is
+    dropped when its affinity
     with the viewer is below its tier's ``bar`` (n_live,). ``viewer_units`` (A, T)
     and ``post_units`` (n_live, T) are unit topic vectors.
 

@@ -42,11 +42,6 @@ class PostingSchedule(Lever):
         self.offset = np.array([s.offset_hours for s in entries], dtype=np.float64)
         self.rate = creators.posting_rate / 24.0  # posts per hour
 
-    @property
-    def scheduled(self) -> bool:
-        """Whether any creator publishes on a schedule rather than at Poisson times."""
-        return bool((self.kind != 0).any())
-
     def published_before(self, hour: float) -> np.ndarray:
         """Posts of each scheduled creator at times before ``hour``, up to a constant (C,).
 
@@ -59,11 +54,9 @@ class PostingSchedule(Lever):
         bursty = np.floor(self.rate * self.period * bursts + 1e-9)
         return np.where(self.kind == 1, regular, np.where(self.kind == 2, bursty, 0.0))
 
-    def publishing_counts(self, drawn: np.ndarray, hour: float, step_hours: float) -> np.ndarray:
-        """Posts per creator in [hour, hour + step_hours): ``drawn`` (C,) Poisson counts for
-        Poisson creators, the schedule's counts for the others."""
-        if not self.scheduled:
-            return drawn
+    def publishing_counts(self, counts: np.ndarray, hour: float, step_hours: float) -> np.ndarray:
+        """Posts per creator in [hour, hour + step_hours): ``counts`` (C,), the Poisson draws,
+        for Poisson creators, the schedule's counts for the others."""
         scheduled = (self.published_before(hour + step_hours)
-                     - self.published_before(hour)).astype(drawn.dtype)
-        return np.where(self.kind == 0, drawn, scheduled)
+                     - self.published_before(hour)).astype(counts.dtype)
+        return np.where(self.kind == 0, counts, scheduled)

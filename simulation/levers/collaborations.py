@@ -10,13 +10,13 @@ own and those made with a partner (``brands.<name>.collaboration``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from simulation.config.scenario import Scenario, creator_names
 from simulation.core.tallies import split_measures
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, PostColumn, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
@@ -29,7 +29,7 @@ class Collaborations(Lever):
     name = "collaborations"
     section = "creators[].collaboration"
     stream = "collaborations"
-    post_columns = {"partner": ((), np.int32, -1)}
+    post_columns: ClassVar[dict[str, PostColumn]] = {"partner": ((), np.int32, -1)}
     brand_keys = ("collaboration",)
 
     @classmethod

@@ -11,13 +11,13 @@ posts (``brands.<name>.hashtag``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.tallies import split_measures
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, PostColumn, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
@@ -30,7 +30,7 @@ class Hashtags(Lever):
     name = "hashtags"
     section = "creators[].hashtag"
     stream = "hashtags"
-    post_columns = {"hashtag": ((), np.int16, -1)}
+    post_columns: ClassVar[dict[str, PostColumn]] = {"hashtag": ((), np.int16, -1)}
     brand_keys = ("hashtag",)
 
     @classmethod

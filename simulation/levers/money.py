@@ -165,8 +165,9 @@ class MoneyLedger(Lever):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(views > 0, engagements / np.maximum(views, 1), np.nan)
 
-    def on_reactions(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
-        self.record_step(view, imp, reactions)
+    def on_reactions(self, view: PlatformView, impressions: Impressions,
+                     reactions: Reactions) -> None:
+        self.record_step(view, impressions, reactions)
 
     def record_step(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
         """Book this step's revenue in every enabled channel, then update eligibility.

@@ -136,8 +136,10 @@ class Promotions(Lever):
             self.posts_promoted[g].add(post)
         return Feed(feed.viewers, posts, source, feed.column)
 
-    def on_reactions(self, view: PlatformView, imp: Impressions, reactions: Reactions) -> None:
+    def on_reactions(self, view: PlatformView, impressions: Impressions,
+                     reactions: Reactions) -> None:
         """Count the events of this step's paid impressions (n,) per campaign."""
+        imp = impressions
         paid = np.flatnonzero(imp.source == PROMOTED)
         if len(paid) == 0:
             return

@@ -1,0 +1,34 @@
+"""What results folders hold: the names that runs, seed sets and sweeps write and read back.
+
+A run folder holds :data:`RUN_FILES`; a folder of several seeds holds ``seed-<n>/`` run
+folders (:data:`SEED_FOLDER`) and the aggregate; a sweep folder holds the files and
+folders below (``experiments/executor.py`` writes them).
+"""
+
+from __future__ import annotations
+
+import re
+
+RUN_FILES = ("summary.json", "manifest.json", "posts.parquet", "steps.parquet",
+             "feed_mix.parquet")
+"""Files of a run folder that the figures and the report read."""
+
+SEED_FOLDER = re.compile(r"^seed-(\d+)$")
+"""The run folder of one seed in a folder of several seeds."""
+
+FORMAT = "engagement-sim sweep 1"
+"""The sweep record's format, written into ``sweep.json``."""
+RECORD = "sweep.json"
+"""The resolved sweep and its digest; present from the start of a sweep."""
+RUNS = "runs"
+"""One file per completed run."""
+STEPS = "steps"
+"""Per-run step tables (``--step-tables``)."""
+FAILED = "failed"
+"""One file per failed run: its parameters, seed, error and traceback."""
+TABLE = "sweep.parquet"
+"""One row per run, written when every run has finished: a finished sweep's marker."""
+MANIFEST = "manifest.json"
+"""What was run, sessions, versions."""
+LOCK = ".lock"
+"""Held while a session writes the folder."""
