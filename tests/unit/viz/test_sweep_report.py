@@ -31,9 +31,9 @@ from simulation.viz import sweep_figures as sweep_plots
 from simulation.viz.reports import write_report
 from simulation.viz.run_figures import Chart
 from simulation.viz.run_report import format_ratio
+from tests.support.figures import assert_publishable
+from tests.support.reports import Document, assert_self_contained
 from tests.support.scenarios import TINY_SWEEP_HEADER, run_cli
-from tests.test_plots import assert_publishable
-from tests.test_report import Document, assert_self_contained
 
 try:
     import fcntl

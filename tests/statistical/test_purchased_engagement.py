@@ -16,7 +16,7 @@ import pytest
 from simulation.config.loading import load_scenario
 from simulation.experiments.runs import simulate
 from tests.support.scenarios import SCENARIOS
-from tests.test_levers import nearly_always
+from tests.support.statistics import nearly_always
 
 pytestmark = pytest.mark.slow
 

@@ -2,7 +2,7 @@
 
 Every scenario runs on a smaller platform than its file (SMALL_LEVERS: 1 000 viewers,
 two days) so that each lever's runs take well under a minute; a criterion must hold
-in all seeds but at most one. The full-size figures are in docs/effects_levers.md.
+in all seeds but at most one. The full-size figures are in docs/effects.md ("Marketing levers").
 Nothing here sets an outcome: the scenarios switch a mechanism on or off, and the
 criteria read summary.json.
 """
@@ -16,6 +16,7 @@ import pytest
 from simulation.config.loading import load_scenario
 from simulation.experiments.runs import simulate
 from tests.support.scenarios import SCENARIOS
+from tests.support.statistics import nearly_always
 
 pytestmark = pytest.mark.slow
 
@@ -34,11 +35,6 @@ def summaries(name: str, *overrides: str) -> tuple[dict, ...]:
 
 def brand(name: str, *overrides: str) -> list[dict]:
     return [summary["brands"][BRAND] for summary in summaries(name, *overrides)]
-
-
-def nearly_always(flags: list[bool], detail: object = "") -> None:
-    """All seeds but at most one."""
-    assert sum(flags) >= len(flags) - 1, f"{sum(flags)} of {len(flags)} seeds: {detail}"
 
 
 def test_call_to_action_raises_profile_visits_and_profile_quality_link_clicks():

@@ -9,8 +9,8 @@ from simulation.core.events import EVENTS, PROPENSITY_EVENTS
 from simulation.viewers.attention import attention
 from simulation.viewers.funnel import react, sigmoid
 from simulation.viewers.social_proof import read_like_counts
+from tests.support.records import impressions
 from tests.support.scenarios import small_baseline
-from tests.test_funnel import impressions
 
 
 def test_absolute_reading_is_log_one_plus_likes():

@@ -8,8 +8,8 @@ from simulation.config.loading import ScenarioError
 from simulation.core.events import PROPENSITY_EVENTS
 from simulation.viewers.attention import attention
 from simulation.viewers.funnel import react, sigmoid
+from tests.support.records import impressions
 from tests.support.scenarios import small_baseline
-from tests.test_funnel import impressions
 
 
 def test_default_curve_decays_gently_to_its_floor():
