@@ -75,7 +75,15 @@ from simulation.io.folders import (
     TABLE,
 )
 from simulation.io.outputs import git_commit, step_tables, versions
-from simulation.io.storage import OutputError, check_output, write_json, write_parquet, write_text
+from simulation.io.storage import (
+    CANNOT_WRITE,
+    OutputError,
+    check_output,
+    os_reason,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from simulation.kernels.compiler import cores_shared_by
 from simulation.measures.aggregate import flatten
 
@@ -285,6 +293,10 @@ def run_task(task: RunTask, base_document: dict[str, Any]) -> RunStatus:
         write_parquet(done, row, compression="zstd")
         (folder / FAILED / f"{task.key}.json").unlink(missing_ok=True)
         return RunStatus(task.key, "done", wall_seconds=wall)
+    except OSError as exc:
+        if exc.errno in CANNOT_WRITE:  # not the run's failure: the sweep stops and says so
+            raise
+        return record_failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     except Exception as exc:  # recorded, and the sweep goes on
         return record_failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -627,6 +639,8 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
                     status = record_failure(task, "the worker process died while running this "
                                                   f"run, twice (KilledWorker: {exc})", "")
             except Exception as exc:  # e.g. the package cannot be imported on the workers
+                if isinstance(exc, OSError) and exc.errno in CANNOT_WRITE:
+                    raise  # the sweep folder is full or read-only: stop (run_sweep says so)
                 status = record_failure(task, f"{type(exc).__name__}: {exc}",
                                         "".join(traceback.format_exception(exc)))
             future.release()
@@ -903,15 +917,18 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
                     client = local.enter_context(dask_client(workers, None))
                 outcome.workers = sum(client.nthreads().values())
                 execute_on_dask(tasks, base_document, client, on_status, no_workers_seconds)
-        except (KeyboardInterrupt, NoWorkersError) as exc:
-            stop = exc
+        except (KeyboardInterrupt, NoWorkersError, OSError) as exc:
+            stop = exc  # OSError: a failed run could not even be recorded (a full disk)
         bar.close()
         outcome.wall_seconds = time.perf_counter() - started
         if stop is None:
             if scheduler is None:
                 local.close()
                 _remove_partial_files(folder)  # of workers that died, if any
-            write_results(sweep, folder, session(None), notify)
+            try:
+                write_results(sweep, folder, session(None), notify)
+            except OSError as exc:
+                raise _write_error(folder, exc) from None
             return outcome
         # Stopped: the workers first (a local cluster), then count and record, under the lock.
         with contextlib.suppress(Exception):  # a broken cluster: its processes are gone anyway
@@ -924,9 +941,22 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
         failed_now = sorted((failed_keys(folder) & planned) - present)
         outcome.failed = len(failed_now)
         outcome.interrupted = True
-        reason = (signal_name(stop) if isinstance(stop, KeyboardInterrupt)
-                  else f"no workers ({stop})")
-        write_manifest(sweep, folder, session(reason), outcome.done, failed_now, notify)
+        reason = (signal_name(stop) if isinstance(stop, KeyboardInterrupt) else
+                  f"cannot write: {os_reason(stop)}" if isinstance(stop, OSError) else
+                  f"no workers ({stop})")
+        try:
+            write_manifest(sweep, folder, session(reason), outcome.done, failed_now, notify)
+        except OSError as exc:
+            notify(f"note: this session could not be recorded in {folder / MANIFEST} "
+                   f"({os_reason(exc)})")
         if isinstance(stop, KeyboardInterrupt):
             raise SweepInterrupted(outcome, stop) from None
+        if isinstance(stop, OSError):
+            raise _write_error(folder, stop) from None
         raise SweepStalledError(outcome, str(stop)) from None
+
+
+def _write_error(folder: Path, exc: OSError) -> OutputError:
+    return OutputError(f"error: {folder}: cannot write: {os_reason(exc)}. Completed runs "
+                       "are kept; free some space (or fix the permission), then resume with: "
+                       f"python run.py sweep --resume {folder}")

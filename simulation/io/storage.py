@@ -17,6 +17,7 @@ are removed by the next claim in the same folder, once no live process holds the
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -148,6 +149,15 @@ def result_folder(path: str | Path) -> Iterator[Path]:
 
 
 # --- claiming an output folder ---------------------------------------------------------
+
+
+CANNOT_WRITE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+"""Errors of a place that cannot take more files: a full disk, a quota, a read-only mount."""
+
+
+def os_reason(error: OSError) -> str:
+    """'No space left on device': the system's words for an OSError (pyarrow's are longer)."""
+    return os.strerror(error.errno) if error.errno else str(error)
 
 
 class OutputError(ScenarioError):
@@ -379,8 +389,7 @@ def claim_output(path: str | Path, overwrite: bool = False, replaces: Iterable[s
                 with result_folder(path) as building:
                     yield building
             except OSError as exc:
-                where = f" ({exc.filename})" if exc.filename else ""
-                raise OutputError(f"{shown}: cannot write the results: {exc.strerror}{where}. "
+                raise OutputError(f"{shown}: cannot write the results ({os_reason(exc)}). "
                                   "Nothing was kept (the partial folder was removed); free some "
                                   "space or choose another --out.") from None
     except BaseException:
