@@ -136,6 +136,15 @@ def format_problems(source: str, problems: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with its links followed, or a ScenarioError for a link loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link that leads round in a loop
+        raise ScenarioError(f"error: {path}: a symbolic link that leads round in a loop; "
+                            "give the scenario file itself") from None
+
+
 def read_text(path: str | Path) -> str:
     """The text of a scenario or sweep file, or a ScenarioError saying why it cannot be read.
 
@@ -144,6 +153,7 @@ def read_text(path: str | Path) -> str:
     UTF-8 text (a binary file, or text saved in another encoding).
     """
     path = Path(path)
+    resolved(path)
     if path.is_dir():
         inside = sorted(p.name for p in path.glob("*.toml"))[:6]
         hint = f" It holds: {', '.join(inside)}." if inside else ""
@@ -161,7 +171,7 @@ def read_text(path: str | Path) -> str:
     except OSError as exc:
         raise ScenarioError(f"error: {path}: cannot be read ({exc.strerror})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is dropped
     except UnicodeDecodeError as exc:
         raise ScenarioError(
             f"error: {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
@@ -294,7 +304,7 @@ def read_scenario_document(path: str | Path, chain: tuple[Path, ...] = ()) -> di
     scenario in one named place.
     """
     path = Path(path)
-    if path.resolve() in chain:
+    if resolved(path) in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
         raise ScenarioError(f"error: {path}: `extends` goes round in a circle: {cycle}")
     document = read_document(path)
@@ -305,7 +315,7 @@ def read_scenario_document(path: str | Path, chain: tuple[Path, ...] = ()) -> di
             raise ScenarioError(f"error: {path}: extends: expected a file name (a string), "
                                 f"got {base!r}")
         document = merge_documents(
-            read_scenario_document(path.parent / base, (*chain, path.resolve())), document)
+            read_scenario_document(path.parent / base, (*chain, resolved(path))), document)
     if assignments is not None:
         if not isinstance(assignments, dict):
             raise ScenarioError(f"error: {path}: set: expected a table of path = value")

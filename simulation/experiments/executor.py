@@ -512,7 +512,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         if scheduler:
             try:
                 client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address
                 raise ScenarioError(
                     f"error: --scheduler {scheduler}: cannot connect ({exc}). Check that the "
                     "scheduler is running and the address (tcp://host:8786) is right.") from None

@@ -31,6 +31,8 @@ def place(tmp_path, monkeypatch):
     (tmp_path / "binary.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (tmp_path / "folder.toml").mkdir()
     (tmp_path / "sweep.toml").write_text(SWEEP)
+    (tmp_path / "loop.toml").symlink_to(tmp_path / "loop2.toml")
+    (tmp_path / "loop2.toml").symlink_to(tmp_path / "loop.toml")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -55,6 +57,10 @@ CASES = {
     "binary file": (["run", "binary.toml"], "binary.toml: not UTF-8 text"),
     "binary sweep file": (["sweep", "binary.toml"], "binary.toml: not UTF-8 text"),
     "a folder as the scenario": (["run", "folder.toml"], "folder.toml: is a folder, not a scenario"),
+    "a link loop as the scenario": (["run", "loop.toml"], "loop.toml: a symbolic link that leads"),
+    "a device as the scenario": (["validate", "/dev/null"], "/dev/null: not a regular file"),
+    "not a scheduler address": (["sweep", "sweep.toml", "--scheduler", "abc", "--out", "x"],
+                                "--scheduler abc: cannot connect (missing port number"),
     "--out .": (["run", "s.toml", *SMALL, "--out", "."], "--out .: is the current folder"),
     "--out ..": (["run", "s.toml", *SMALL, "--out", ".."], "--out ..: is the current folder"),
     "--out impossible": (["run", "s.toml", *SMALL, "--out", "/proc/nope/x"],

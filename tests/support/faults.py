@@ -52,7 +52,10 @@ def tree(folder: Path) -> dict[str, str]:
     found = {}
     for path in sorted(folder.rglob("*")):
         key = str(path.relative_to(folder))
-        found[key] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+        if path.is_symlink():
+            found[key] = f"link to {os.readlink(path)}"
+        else:
+            found[key] = "dir" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
     return found
 
 
