@@ -473,6 +473,8 @@ examples:
     plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                       help="png (200 dpi), svg or pdf (default: png)")
     plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
+    plot.add_argument("--overwrite", action="store_true",
+                      help="--out may hold files: replace figures of the same names in it")
     plot.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                       help=METRIC_HELP)
     plot.add_argument("--quiet", action="store_true", help="no progress bar and no file list")
@@ -500,6 +502,8 @@ examples:
                         help="html (one self-contained file) or md (Markdown + images folder)")
     report.add_argument("--out", type=Path,
                         help="report file (default: RESULTS/report.html or RESULTS/report.md)")
+    report.add_argument("--overwrite", action="store_true",
+                        help="replace the --out file (and its figures folder) if it exists")
     report.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                         help=METRIC_HELP)
     report.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -507,9 +511,12 @@ examples:
 
 def _command_plot(args: argparse.Namespace) -> int:
     from simulation.io.results import is_sweep_folder, open_results
+    from simulation.io.storage import check_file_output
     from simulation.viz.run_figures import plot_results
 
     out = args.out or args.results / "figures"
+    if args.out is not None:  # RESULTS/figures is this program's: replaced figure by figure
+        check_file_output(args.out, args.overwrite, folder=True)
     if is_sweep_folder(args.results):
         from simulation.experiments.sweep_results import open_sweep
         from simulation.viz.sweep_figures import plot_sweep
@@ -535,8 +542,14 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
+    from simulation.io.storage import check_file_output
     from simulation.viz.reports import describe, write_report
 
+    if args.out is not None:  # RESULTS/report.* is this program's: replaced
+        check_file_output(args.out, args.overwrite)
+        if args.format == "md":
+            check_file_output(args.out.parent / f"{args.out.stem}_figures", args.overwrite,
+                              "--out (its figures)", folder=True)
     print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
                                 metrics=args.metrics)))
     return 0

@@ -78,6 +78,7 @@ from simulation.io.outputs import git_commit, step_tables, versions
 from simulation.io.storage import (
     CANNOT_WRITE,
     OutputError,
+    atomic_path,
     check_output,
     os_reason,
     write_json,
@@ -107,9 +108,10 @@ PARQUET_TYPES = {"bool": pa.bool_(), "int64": pa.int64(), "float64": pa.float64(
 
 
 FAULT_VARIABLE = "ENGAGEMENT_SIM_TEST_FAULTS"
-"""Fault injection, for tests only: ``KEY=raise,KEY=exit`` makes those runs raise an error or
-end their process with ``os._exit`` before simulating, so that tests can check that failed and
-killed runs are recorded. Never set it for real work."""
+"""Fault injection, for tests only: ``KEY=raise,KEY=exit,KEY=exit_writing`` makes those runs
+raise an error, end their process with ``os._exit`` before simulating, or end it halfway
+through writing the run file (leaving its temporary file), so that tests can check that
+failed and killed runs are recorded and nothing partial is kept. Never set it for real work."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class RunStatus:
     reused: bool = False  # its file existed: the cluster re-ran a task whose result it lost
 
 
-def _inject_test_fault(key: str) -> None:
+def _inject_test_fault(key: str, folder: Path) -> None:
     """Fault-injection hook for tests (see FAULT_VARIABLE); does nothing unless it is set."""
     faults = os.environ.get(FAULT_VARIABLE)
     if not faults:
@@ -150,6 +152,10 @@ def _inject_test_fault(key: str) -> None:
         if target.strip() == key:
             if mode.strip() == "exit":
                 os._exit(70)
+            if mode.strip() == "exit_writing":
+                with atomic_path(folder / RUNS / f"{key}.parquet") as temporary:
+                    temporary.write_bytes(b"PAR1")
+                    os._exit(70)
             raise RuntimeError(f"fault injected by {FAULT_VARIABLE} for run {key}")
 
 
@@ -275,7 +281,7 @@ def run_task(task: RunTask, base_document: dict[str, Any]) -> RunStatus:
         return RunStatus(task.key, "done", reused=True)
     started = time.perf_counter()
     try:
-        _inject_test_fault(task.key)
+        _inject_test_fault(task.key, folder)
         scenario = scenario_for(base_document, task.assignments, source=f"run {task.key}")
         seed = np.random.SeedSequence(task.root_entropy, spawn_key=task.spawn_key)
         result = simulate(scenario, seed=seed)

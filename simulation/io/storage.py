@@ -250,6 +250,41 @@ def check_output(path: str | Path, overwrite: bool = False, replaces: Iterable[s
                           "(or it is read-only). Nothing was written; choose another --out.")
 
 
+def check_file_output(path: str | Path, overwrite: bool = False, option: str = "--out",
+                      folder: bool = False) -> None:
+    """Raise :class:`OutputError` unless files may be written at ``path``; writes nothing.
+
+    For outputs written file by file (a report, a folder of figures): ``path`` must not
+    exist, or be an empty folder (``folder``), unless ``overwrite`` (then files of the same
+    names are replaced, nothing else); it must be a file (a folder, with ``folder``), and
+    its place must be writable.
+    """
+    path = Path(path)
+    shown = f"error: {option} {path}"
+    absolute = Path(os.path.abspath(path))
+    if path.name in ("", ".", "..") and not folder:
+        raise OutputError(f"{shown}: is a folder; give a file name. Nothing was written.")
+    if path.exists() or path.is_symlink():
+        if folder != path.is_dir():
+            what = "not a folder" if folder else "a folder, not a file"
+            raise OutputError(f"{shown}: exists and is {what}. Nothing was written.")
+        empty = folder and not any(path.iterdir())
+        if not empty and not overwrite:
+            what = "holds files" if folder else "exists"
+            raise OutputError(f"{shown}: {what}; nothing was written. Add --overwrite to replace "
+                              f"{'files of the same names in it' if folder else 'it'}, or choose "
+                              f"another {option}.")
+    ancestor = absolute if folder and path.is_dir() else absolute.parent
+    while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{shown}: cannot be created: {ancestor} is not a folder. "
+                          "Nothing was written.")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"{shown}: cannot be written: no permission to write in {ancestor} "
+                          "(or it is read-only). Nothing was written.")
+
+
 def _make_parents(folder: Path, shown: str) -> list[Path]:
     """Create ``folder`` and its missing parents; return those created, outermost first."""
     missing = []

@@ -31,6 +31,7 @@ def place(tmp_path, monkeypatch):
     (tmp_path / "binary.toml").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (tmp_path / "folder.toml").mkdir()
     (tmp_path / "sweep.toml").write_text(SWEEP)
+    (tmp_path / "results").mkdir()  # plot and report refuse their --out before reading it
     (tmp_path / "loop.toml").symlink_to(tmp_path / "loop2.toml")
     (tmp_path / "loop2.toml").symlink_to(tmp_path / "loop.toml")
     monkeypatch.chdir(tmp_path)
@@ -84,6 +85,13 @@ CASES = {
                            "--out s.toml: exists and is not a folder"),
     "sweep --resume a user's folder": (["sweep", "--resume", "paper"],
                                        "--resume paper: not a sweep folder"),
+    "report --out a user's file": (["report", "results", "--out", "paper/thesis.txt"],
+                                   "--out paper/thesis.txt: exists; nothing was written. Add "
+                                   "--overwrite"),
+    "report --out a folder": (["report", "results", "--out", "paper"], "--out paper: exists and "
+                              "is a folder, not a file"),
+    "plot --out a user's folder": (["plot", "results", "--out", "paper"],
+                                   "--out paper: holds files; nothing was written"),
 }
 
 

@@ -265,3 +265,19 @@ def test_run_row_round_trips_through_its_file(tmp_path, reference):
     back = executor.row_of_run_file(executor.run_file_table(row, {"pid": "1"}))
     assert back.schema == row.schema and back.to_pylist()[0]["d"] is None
     assert back.column("c").to_pylist()[0] != back.column("c").to_pylist()[0]  # NaN kept
+
+
+@pytest.mark.slow
+def test_a_worker_killed_while_writing_leaves_no_temporary_file(tmp_path, reference,
+                                                                monkeypatch):
+    """Issue 19: a stale .tmp stayed in runs/ after a worker died."""
+    monkeypatch.setenv(executor.FAULT_VARIABLE, "p0000-r01=exit_writing")
+    folder = tmp_path / "out"
+    outcome = run_sweep(load_sweep(reference[0]), folder, workers=2, progress=False)
+    assert (outcome.done, outcome.failed) == (5, 1)
+    assert not list(folder.rglob("*.tmp"))
+    assert "worker process died" in json.loads(
+        (folder / "failed" / "p0000-r01.json").read_text())["error"]
+    monkeypatch.delenv(executor.FAULT_VARIABLE)
+    assert run_sweep(load_sweep(reference[0]), folder, workers=1, progress=False).ran == 1
+    _same_table(folder, reference)
