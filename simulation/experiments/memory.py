@@ -18,12 +18,12 @@ The estimate is the sum of
 - the post store's columns per post (counters by event x segment x tier, reach counters
   by bin x segment, attributes), times the capacity the store doubles up to for the
   posts the run publishes, and half again while it grows;
-- a step's temporaries: :data:`BYTES_PER_IMPRESSION` per impression of the largest
-  step, and :data:`BYTES_PER_FEED_ROW` per viewer in a block of feeds being ranked.
+- a step's temporaries: :data:`STEP_BYTES` and :data:`BYTES_PER_IMPRESSION` per
+  impression of a step.
 
-The two temporaries' constants and :data:`BYTES_PER_AGENT` were measured
-(``docs/robustness.md``, "Memory"), as was the estimate's error against the peak
-resident memory of whole runs.
+The temporaries' constants and :data:`BYTES_PER_AGENT` were measured, and the estimate's
+error checked against the peak resident memory of runs it was not fitted on
+(``docs/robustness.md``, "Memory").
 """
 
 from __future__ import annotations
@@ -38,20 +38,20 @@ import numpy as np
 
 from simulation.config.loading import ScenarioError
 from simulation.config.scenario import Scenario
-from simulation.platform.policies import FEED_BLOCK
 from simulation.state.posts import PostStore
 
-BYTES_PER_IMPRESSION = 420
-"""A step's temporaries per impression (the impressions' attributes, the funnel's draws
-and events, the bookkeeping's gathers), measured: peak resident memory less the state's
-arrays, over impressions per step, at 100 000 and 300 000 viewers."""
+BYTES_PER_IMPRESSION = 360
+"""A step's temporaries per impression of the step (the impressions' attributes, candidate
+and score matrices, the funnel's draws, the bookkeeping's gathers): the slope of a least-
+squares line through peak resident memory less the state's arrays, against impressions per
+step, of baseline runs at 20 000 to 300 000 viewers (docs/robustness.md, "Memory")."""
 
-BYTES_PER_FEED_ROW = 9_000
-"""Temporaries per viewer of a block of feeds being ranked (candidates from every source,
-their scores and keys, ``ranking.FEED_BLOCK`` viewers at most), measured with the above."""
+STEP_BYTES = 57_000_000
+"""A step's temporaries that do not grow with the platform: the intercept of that line."""
 
-BYTES_PER_AGENT = 700
-"""A Mesa viewer agent created eagerly (``population.eager_agents_up_to``), measured."""
+BYTES_PER_AGENT = 500
+"""A Mesa viewer agent created eagerly (``population.eager_agents_up_to``): measured, 496 bytes
+(peak of 100 000 viewers with and without eager agents)."""
 
 GIB = 2**30
 
@@ -99,14 +99,6 @@ def impressions_per_step(scenario: Scenario) -> float:
     return population.size * per_viewer * scenario.step_hours / 24.0
 
 
-def active_per_step(scenario: Scenario) -> float:
-    """Expected viewers with at least one session in a step (Poisson sessions)."""
-    population = scenario.population
-    return population.size * sum(
-        segment.share * (1.0 - math.exp(-segment.activity.mean * scenario.step_hours / 24.0))
-        for segment in population.segments)
-
-
 def _ring_capacity(initial: int, live: float) -> int:
     """The impression history's ring after growing to hold ``live`` posts (state/history.py)."""
     capacity = -(-initial // 8) * 8
@@ -145,8 +137,7 @@ def estimate_memory(scenario: Scenario, resident: int | None = None) -> MemoryEs
     capacity = 1024 * 2 ** max(0, math.ceil(math.log2(max(posts, 1) / 1024)))
     post_bytes = per_post * capacity * (1.5 if capacity > 1024 else 1.0)
 
-    step = (BYTES_PER_IMPRESSION * impressions_per_step(scenario)
-            + BYTES_PER_FEED_ROW * min(active_per_step(scenario), FEED_BLOCK))
+    step = STEP_BYTES + BYTES_PER_IMPRESSION * impressions_per_step(scenario)
     return MemoryEstimate(resident=_resident_bytes() if resident is None else resident,
                           viewers=int(viewers * per_viewer + history), posts=int(post_bytes),
                           step=int(step))
