@@ -185,8 +185,10 @@ def _cut_handle(data: pd.DataFrame) -> list[Line2D]:
 
 
 def _categorical_x(ax: Axes, labels: Sequence[str]) -> None:
-    """Category names under their ticks, unrotated: two-word names on two lines."""
-    ax.set_xticks(range(len(labels)), [label(t).replace(" ", "\n") for t in labels])
+    """Category names under their ticks, unrotated: every other one a line lower, so that
+    long names do not run into each other."""
+    ax.set_xticks(range(len(labels)), [("\n" if i % 2 else "") + label(t)
+                                       for i, t in enumerate(labels)])
     ax.grid(False, axis="x")
 
 
@@ -237,7 +239,7 @@ def funnel_segments(results: Results) -> Chart:
     data = across_seeds(pd.DataFrame(rows), ["segment", "event"], bounds=POSITIVE)
     title = "Funnel per viewer segment: impressions to purchases"
     with figure_style():
-        figure, (ax,) = new_figure(3.0)
+        figure, (ax,) = new_figure(3.6)
         colours, markers = series_colours(segments), series_markers(segments)
         offsets = np.linspace(-0.15, 0.15, len(segments)) if len(segments) > 1 else [0.0]
         for offset, segment in zip(offsets, segments, strict=True):
@@ -249,9 +251,9 @@ def funnel_segments(results: Results) -> Chart:
         _categorical_x(ax, FUNNEL_STAGES)
         ax.set_xlabel("funnel stage")
         ax.set_ylabel("events (count, log scale)")
-        ax.legend(handles=[*ax.get_legend_handles_labels()[0],
-                           *_interval_handle(results, bars=True), *_cut_handle(data)],
-                  title="viewer segment", loc="lower left")
+        _figure_legend(figure, [*ax.get_legend_handles_labels()[0],
+                                *_interval_handle(results, bars=True), *_cut_handle(data)],
+                       "viewer segment", ncols=2)
         set_title(figure, title)
         warn_few_runs(figure, len(results.runs))
     caption = (f"Events from all posts, per viewer segment. {_zeros_note(data, 'segment')}"

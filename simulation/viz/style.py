@@ -18,7 +18,6 @@ saved; what the file leaves out keeps the house look.
 from __future__ import annotations
 
 import io
-import math
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -201,14 +200,12 @@ def few_runs_note(runs: int, what: str = "seeds") -> str:
 
 
 def warn_few_runs(figure: Figure, runs: int, what: str = "seeds") -> None:
-    """Write :func:`few_runs_note` on the figure, under its axes, when it applies."""
+    """Add :func:`few_runs_note` under the figure's title (call after :func:`set_title`), when
+    it applies: part of the title, so that the layout keeps room for it."""
     note = few_runs_note(runs, what)
-    if note:
-        figure.text(0.5, 0.0, textwrap.fill(note, TITLE_WIDTH_CHARS + 14), ha="center",
-                    va="bottom", color=WARNING_COLOUR, fontsize=FONT_PT)
-        lines = math.ceil(len(note) / (TITLE_WIDTH_CHARS + 14))
-        bottom = lines * 1.35 * FONT_PT / 72 / figure.get_size_inches()[1]
-        figure.get_layout_engine().set(rect=(0, bottom, 1, 1 - bottom / 4))
+    if note and figure._suptitle is not None:
+        title = figure._suptitle
+        title.set_text(f"{title.get_text()}\n" + textwrap.fill(f"⚠ {note}", TITLE_WIDTH_CHARS))
 
 
 def _save(figure: Figure, target: Any, fmt: FigureFormat) -> None:
