@@ -157,8 +157,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _open_run(folder: Path) -> Run:
-    missing = [str(path) for path in [*(folder / name for name in RECORD_FILES),
-                                      *(table_path(folder, table) for table in TABLES)]
+    missing = [str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+               for path in [*(folder / name for name in RECORD_FILES),
+                            *(table_path(folder, table) for table in TABLES)]
                if not path.is_file()]
     if missing:
         raise ResultsError(f"error: {folder}: incomplete results folder, missing "

@@ -88,6 +88,11 @@ class Interval:
     def defined(self) -> bool:
         return math.isfinite(self.low) and math.isfinite(self.high)
 
+    def __getitem__(self, key: str) -> float | int | str:
+        """Also read as a row of an aggregate table: ``mean``, ``ci_low``, ``ci_high``, ``n``,
+        ``method``."""
+        return getattr(self, {"ci_low": "low", "ci_high": "high"}.get(key, key))
+
 
 def _finite(values: Sequence[float] | np.ndarray) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64).ravel()
