@@ -587,7 +587,7 @@ def audience_dilution(results: Results) -> Chart:
 def lorenz_points(views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Lorenz curve of views (share of posts, share of views), from (0, 0) to (1, 1).
 
-    Its trapezoid area A gives the Gini exactly as :func:`simulation.metrics.gini`:
+    Its trapezoid area A gives the Gini exactly as :func:`simulation.core.statistics.gini`:
     Gini = 1 - 2A.
     """
     ordered = np.sort(np.asarray(views, dtype=np.float64))
