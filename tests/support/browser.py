@@ -10,6 +10,7 @@ of the first screen. Chromium is Debian's ``chromium`` (``.ci/run`` installs it 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -73,20 +74,16 @@ class Browser:
         self.close()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # already gone
             self.call("Browser.close")
-        except Exception:  # already gone
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
         for fd in (self._write, self._read):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
     def _message(self, timeout: float) -> dict[str, Any]:
