@@ -143,7 +143,7 @@ def estimate_memory(scenario: Scenario, resident: int | None = None) -> MemoryEs
                           step=int(step))
 
 
-def _read_number(path: str) -> int | None:
+def _read_number(path: Path) -> int | None:
     try:
         text = Path(path).read_text().strip()
     except OSError:
@@ -151,24 +151,22 @@ def _read_number(path: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _cgroup_free() -> tuple[int, str] | None:
+def _cgroup_free(root: Path = Path("/sys/fs/cgroup")) -> tuple[int, str] | None:
     """The memory left under this process's cgroup limit (v2 or v1), or None without a limit.
 
     Usage counts the page cache; the inactive part of it can be reclaimed, so it is left
     out, as container runtimes do.
     """
     for limit_file, usage_file, stat_file, inactive in (
-            ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current",
-             "/sys/fs/cgroup/memory.stat", "inactive_file"),
-            ("/sys/fs/cgroup/memory/memory.limit_in_bytes",
-             "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-             "/sys/fs/cgroup/memory/memory.stat", "total_inactive_file")):
-        limit, usage = _read_number(limit_file), _read_number(usage_file)
+            ("memory.max", "memory.current", "memory.stat", "inactive_file"),
+            ("memory/memory.limit_in_bytes", "memory/memory.usage_in_bytes", "memory/memory.stat",
+             "total_inactive_file")):
+        limit, usage = _read_number(root / limit_file), _read_number(root / usage_file)
         if limit is None or usage is None or limit >= 2**60:
             continue
         reclaimable = 0
         try:
-            for line in Path(stat_file).read_text().splitlines():
+            for line in (root / stat_file).read_text().splitlines():
                 key, _, value = line.partition(" ")
                 if key == inactive and value.strip().isdigit():
                     reclaimable = int(value)

@@ -157,3 +157,21 @@ def test_a_platform_too_large_for_the_memory_stops_at_once(place, capsys, monkey
                  "--out", "big"]) == 2
     assert "the sweep's largest run (2 at once) needs about" in capsys.readouterr().err
     assert tree(place) == before
+
+
+def test_under_ulimit_v_the_largest_platform_stops_before_allocating(tmp_path):
+    """Issue 19's case, for real: --viewers 50000000 in a process limited to ~6 GB."""
+    import resource
+    import subprocess
+    import sys
+
+    from tests.support.scenarios import ROOT
+
+    limit = 6_000_000 * 1024
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "run", str(BASELINE), "--viewers", "50000000",
+         "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "GiB is free (ulimit -v 5.7 GiB)" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -45,3 +45,17 @@ def test_a_run_that_cannot_fit_stops_with_both_numbers(monkeypatch):
         check_memory(scenario, processes=2)
     monkeypatch.setattr(memory, "available_memory", lambda: (None, "unknown"))
     check_memory(scenario, processes=100)  # nothing known: no refusal
+
+
+@pytest.mark.parametrize("files", [
+    {"memory.max": "6442450944", "memory.current": "1073741824",
+     "memory.stat": "anon 1\ninactive_file 536870912\n"},
+    {"memory/memory.limit_in_bytes": "6442450944", "memory/memory.usage_in_bytes": "1073741824",
+     "memory/memory.stat": "total_inactive_file 536870912\n"}], ids=["v2", "v1"])
+def test_a_cgroup_limit_leaves_limit_less_usage_net_of_reclaimable_cache(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert memory._cgroup_free(tmp_path) == (6 * 2**30 - 2**30 + 2**29, "cgroup limit 6.0 GiB")
+    (tmp_path / next(iter(files))).write_text("max")  # v2 without a limit
+    assert memory._cgroup_free(tmp_path) is None
