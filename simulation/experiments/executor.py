@@ -411,16 +411,13 @@ def folder_lock(folder: Path) -> Iterator[None]:
         handle.close()
 
 
-def _remove_partial_files(folder: Path, key: str = "*") -> list[Path]:
+def _remove_partial_files(folder: Path, key: str = "*") -> None:
     """Temporary files left by processes killed while writing (the caller holds the lock);
-    only those of run ``key`` if given. Returns what was removed."""
-    removed = []
+    only those of run ``key`` if given."""
     for place in (folder, folder / RUNS, folder / STEPS, folder / FAILED):
         if place.is_dir():
             for path in place.glob(f".{key}.*.tmp"):
                 path.unlink(missing_ok=True)
-                removed.append(path)
-    return removed
 
 
 def completed_keys(folder: Path) -> set[str]:
@@ -485,7 +482,8 @@ def execute_in_process(tasks: list[RunTask], base_document: dict[str, Any],
 
 
 def _ignore_interrupts_plugin() -> Any:
-    """A worker plugin that makes a local worker process ignore Ctrl-C (SIGINT)."""
+    """A worker plugin that makes a local worker process ignore Ctrl-C (SIGINT) and a closed
+    terminal (SIGHUP): the driver receives them too, and stops its workers itself."""
     from distributed import WorkerPlugin
 
     class IgnoreInterrupts(WorkerPlugin):
@@ -497,6 +495,8 @@ def _ignore_interrupts_plugin() -> Any:
 
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+                if hasattr(signal, "SIGHUP"):
+                    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     return IgnoreInterrupts()
 
@@ -532,16 +532,19 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         logger = logging.getLogger("distributed")
         level = logger.level
         logger.setLevel(logging.CRITICAL)
-        # Ctrl-C is the driver's to handle: it stops the workers itself. Worker processes
-        # started while SIGINT is ignored keep ignoring it, and so do restarted ones (plugin).
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Ctrl-C (and a closed terminal's SIGHUP) is the driver's to handle: it stops the
+        # workers itself. Worker processes started while they are ignored keep ignoring them,
+        # and so do restarted ones (plugin). SIGTERM is left to end a worker.
+        ignored = [signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in ignored}
         try:
             # Any free port for the scheduler's web server: several sweeps may run at once.
             with cores_shared_by(workers):  # each worker's kernels get its share of the cores
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=logging.CRITICAL)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         client = Client(cluster)
         client.register_plugin(_ignore_interrupts_plugin())
         try:

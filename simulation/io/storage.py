@@ -163,7 +163,8 @@ def os_reason(error: OSError) -> str:
 class OutputError(ScenarioError):
     """An output path that cannot or must not be written; ``str(error)`` is the whole message.
 
-    Raised before any work when the path is checked, so nothing is written (exit status 2).
+    Raised before any work when the path is checked (nothing is written), or when the
+    results cannot be written (nothing partial is kept). Exit status 2.
     """
 
 

@@ -114,7 +114,7 @@ def test_sigterm_stops_the_sweep_records_the_session_and_resume_finishes_it(tmp_
     assert "interrupted (SIGTERM)" in err and "Resume with: python run.py sweep --resume" in err
     assert "Traceback" not in err and not (folder / TABLE).exists()
     session = _sessions(folder)[-1]
-    assert session["stopped"] == "SIGTERM" and session["ran"] >= 2
+    assert session["stopped"] == "SIGTERM" and session["ran"] >= 1  # a file may precede its status
     assert run_sweep(load_sweep(reference[0]), folder, workers=1, progress=False).done == 6
     assert [s["stopped"] for s in _sessions(folder)] == ["SIGTERM", None]
     _same_table(folder, reference)
