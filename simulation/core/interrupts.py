@@ -65,3 +65,24 @@ def signal_name(interrupt: KeyboardInterrupt) -> str:
     """'SIGTERM', 'SIGHUP', or 'Ctrl-C' for a KeyboardInterrupt of SIGINT."""
     signum = getattr(interrupt, "signum", None)
     return "Ctrl-C" if signum is None else signal.Signals(signum).name
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP within the block; they are delivered when it ends.
+
+    For the few steps that create something and record that they did (a temporary folder
+    and its name, a lock file, a rename and the next): a signal between the two would
+    leave what was created behind. The caller enters its ``try`` before this block, so a
+    signal delivered as the block ends finds the cleanup in place. Blocked at the
+    operating system's level (``pthread_sigmask``), where available, on the main thread.
+    """
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -810,12 +810,23 @@ def prepare_folder(sweep: Sweep, folder: Path, step_tables: bool | None,
     return False
 
 
+_STARTED = {LOCK, RUNS, STEPS, FAILED, "sweep-file.txt", "scenario.toml", "points.parquet"}
+"""What :func:`prepare_folder` writes before the sweep record: all a sweep folder holds when
+its first session was stopped before it wrote ``sweep.json``."""
+
+
 def _check_new_folder(folder: Path) -> None:
-    """A folder with no sweep record must be one :func:`check_output` allows (new, empty, or
-    holding only the lock of a sweep killed before it wrote its record)."""
+    """A folder with no sweep record must be one :func:`check_output` allows (new or empty),
+    or one whose first session stopped before it wrote the record (its lock, its empty
+    subfolders and the files written before the record: it is started again)."""
     if folder.is_dir() and not folder.is_symlink():
         try:
-            if all(path.name == LOCK for path in folder.iterdir()):
+            entries = [path for path in folder.iterdir() if not path.name.endswith(".tmp")]
+            names = {path.name for path in entries}
+            files = names - {LOCK, RUNS, STEPS, FAILED}
+            if LOCK in names and (not files or {RUNS, STEPS, FAILED} <= names) and all(
+                    path.name in _STARTED and not (path.is_dir() and any(path.iterdir()))
+                    for path in entries):
                 return
         except OSError:
             pass

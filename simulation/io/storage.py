@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from simulation.config.loading import ScenarioError
+from simulation.core.interrupts import signals_deferred
 from simulation.io.folders import FORMAT_PREFIX, MARKER, RECORD
 
 try:
@@ -82,19 +83,21 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it is fsynced and renamed to ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
-                                             dir=path.parent)
-    os.close(descriptor)
-    temporary_path = Path(temporary)
-    os.chmod(temporary_path, 0o666 & ~_umask())  # mkstemp makes private files
+    temporary_path = None
     try:
+        with signals_deferred():  # the file and its name together, or neither
+            descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                                     dir=path.parent)
+            temporary_path = Path(temporary)
+        os.close(descriptor)
+        os.chmod(temporary_path, 0o666 & ~_umask())  # mkstemp makes private files
         yield temporary_path
         with open(temporary_path, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary_path, path)
         _fsync_directory(path.parent)
     finally:
-        if temporary_path.exists():
+        if temporary_path is not None and temporary_path.exists():
             temporary_path.unlink()
 
 
@@ -130,21 +133,23 @@ def result_folder(path: str | Path) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
-    os.chmod(building, 0o777 & ~_umask())  # mkdtemp makes private folders
+    building = retired = None
     try:
+        with signals_deferred():  # the folder and its name together, or neither
+            building = Path(tempfile.mkdtemp(prefix=f".{path.name}.partial-", dir=path.parent))
+        os.chmod(building, 0o777 & ~_umask())  # mkdtemp makes private folders
         yield building
         _fsync_directory(building)
-        if path.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-            os.replace(path, retired / path.name)
+        with signals_deferred():  # the swap is not cut in half by Ctrl-C or SIGTERM
+            if path.exists():
+                retired = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+                os.replace(path, retired / path.name)
             os.replace(building, path)
+        if retired is not None:
             shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(building, path)
         _fsync_directory(path.parent)
     finally:
-        if building.exists():
+        if building is not None and building.exists():
             shutil.rmtree(building, ignore_errors=True)
 
 
@@ -323,35 +328,46 @@ def _name_lock(path: Path, blocking_message: str | None) -> Iterator[bool]:
         yield True
         return
     lock = path.parent / f".{path.name}.lock"
+    handle = None
+    try:
+        with signals_deferred():  # a lock file is never left without its holder's pid
+            holder = _acquire(lock)
+            if isinstance(holder, str):
+                if blocking_message is not None:
+                    who = f" (process {holder})" if holder.isdigit() else ""
+                    raise OutputError(blocking_message.format(who=who))
+            else:
+                handle = holder
+        yield handle is not None
+    finally:
+        if handle is not None:
+            lock.unlink(missing_ok=True)
+            handle.close()
+
+
+def _acquire(lock: Path) -> Any:
+    """The open lock file, locked and holding this process's id; or, if another process
+    holds it, what that process wrote (its id)."""
     while True:
-        handle = open(lock, "a+")  # noqa: SIM115 (held for the whole block)
+        handle = open(lock, "a+")  # noqa: SIM115 (held by the caller)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read(32).strip()
             handle.close()
-            if blocking_message is None:
-                yield False
-                return
-            who = f" (process {holder})" if holder.isdigit() else ""
-            raise OutputError(blocking_message.format(who=who)) from None
+            return holder
         try:
             current = os.stat(lock).st_ino == os.fstat(handle.fileno()).st_ino
         except FileNotFoundError:
             current = False
         if current:
-            break
-        handle.close()
-    try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n")
-        handle.flush()
-        yield True
-    finally:
-        lock.unlink(missing_ok=True)
-        handle.close()
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            return handle
+        handle.close()  # its holder removed it as we opened it: open the new one
 
 
 def remove_leftovers(parent: str | Path, holding: str | None = None) -> list[Path]:
@@ -414,8 +430,10 @@ def claim_output(path: str | Path, overwrite: bool = False, replaces: Iterable[s
     replaces = tuple(replaces)
     shown = f"error: {option} {path}"
     check_output(path, overwrite, replaces, option)
-    created = _make_parents(path.parent, shown)
+    created: list[Path] = []
     try:
+        with signals_deferred():  # the folders made and their list together
+            created = _make_parents(path.parent, shown)
         busy = (f"{shown}: another run is writing this folder now{{who}}; wait for it to end, "
                 "or choose another --out. Nothing was written.")
         with _name_lock(path, busy):

@@ -281,3 +281,20 @@ def test_a_worker_killed_while_writing_leaves_no_temporary_file(tmp_path, refere
     monkeypatch.delenv(executor.FAULT_VARIABLE)
     assert run_sweep(load_sweep(reference[0]), folder, workers=1, progress=False).ran == 1
     _same_table(folder, reference)
+
+
+def test_a_sweep_stopped_before_its_record_starts_again_but_a_users_folder_is_refused(
+        tmp_path, reference, capsys):
+    started = tmp_path / "started"  # what a session killed before writing sweep.json leaves
+    for name in ("runs", "steps", "failed"):
+        (started / name).mkdir(parents=True)
+    (started / ".lock").touch()
+    (started / "scenario.toml").write_text("partial")
+    assert run_sweep(load_sweep(reference[0]), started, workers=1, progress=False).done == 6
+    _same_table(started, reference)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "scenario.toml").write_text("my own scenario")
+    assert main(["sweep", str(reference[0]), "--workers", "1", "--out", str(mine)]) == 2
+    assert "exists and is not a results folder" in capsys.readouterr().err
+    assert (mine / "scenario.toml").read_text() == "my own scenario"
