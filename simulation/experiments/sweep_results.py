@@ -1,4 +1,4 @@
-"""Reading a sweep folder back for figures and the report: the tables of :mod:`sweep_plots`.
+"""Reading a sweep folder back for figures and the report: the tables of :mod:`~simulation.viz.sweep_figures`.
 
 ``python run.py plot SWEEP_DIR`` and ``python run.py report SWEEP_DIR`` start
 here. A sweep folder (written by ``python run.py sweep``) holds ``sweep.json``

@@ -5,7 +5,7 @@ feed's top keys) is per viewer and branchy, which numpy can only do with sorts
 over whole (viewers x candidates) matrices. Where numba is installed, those
 steps run as compiled loops over viewers, in parallel over the machine's cores;
 otherwise their numpy twins run. Both compute the same numbers bit for bit
-(``tests/test_acceleration.py`` checks every pair, and whole runs), so numba is
+(``tests/unit/kernels/test_kernels.py`` checks every pair, and whole runs), so numba is
 an accelerator, never a different model.
 
 Switch off with the environment variable ``ENGAGEMENT_SIM_NUMBA=0`` (read at
