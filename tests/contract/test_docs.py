@@ -47,7 +47,7 @@ def test_the_site_builds_strictly(tmp_path: Path):
 
 
 # Paths of repository files as pages write them: `simulation/model.py`, `viewers/funnel.py`
-# (inside simulation/), `scenarios/levers/pause.toml`, `tests/unit/...`, `docs/x.md`.
+# (inside simulation/), `cadence.py` (a lever), `scenarios/levers/pause.toml`, `tests/unit/...`.
 FILE_REFERENCE = re.compile(r"(?<![\w./-])((?:[\w-]+/)*[\w-]+\.(?:py|toml|md))\b")
 NOT_FILES = {"my_scenario.toml", "bad.toml", "slurm_cluster.py", "scenario.toml", "other.toml",
              "sweep-file.txt", "report.md", "baseline.md", "morris.md", "criteria.md"}
@@ -58,7 +58,7 @@ def resolves(reference: str, page: Path) -> bool:
     """Whether a referenced path names a file or folder of the repository."""
     if Path(reference).name in NOT_FILES or reference.startswith(("results/", "paper/")):
         return True
-    bases = (ROOT, ROOT / "simulation", ROOT / "scenarios", page.parent)
+    bases = (ROOT, ROOT / "simulation", ROOT / "simulation" / "levers", ROOT / "scenarios", page.parent)
     if any((base / reference).exists() for base in bases):
         return True
     # A shipped scenario by its file name alone, where the text names its folder nearby.
