@@ -22,7 +22,7 @@ import pytest
 
 from tests.support.scenarios import ROOT
 
-PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
 ARCHITECTURE = ROOT / "docs" / "architecture.md"
 
 
