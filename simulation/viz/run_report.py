@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simulation.config.ranking import Distribution
 from simulation.io.results import Results
 from simulation.viz.run_figures import Chart, draw_charts
 from simulation.viz.style import figure_bytes
@@ -133,12 +134,24 @@ def _mapping_text(values: dict[str, Any]) -> str:
                      for key, value in values.items())
 
 
+def _budget_text(tier: dict[str, Any], impressions: float, distribution: dict[str, Any]) -> str:
+    """'150 impressions (0.0075 per viewer)', '150 impressions' or 'unlimited'."""
+    if not math.isfinite(impressions):
+        return "unlimited"
+    per_viewer = distribution.get("budget_unit", "per_viewer") == "per_viewer"
+    return f"{impressions:,.0f} impressions" + (f" ({tier['budget']:g} per viewer)"
+                                                 if per_viewer else "")
+
+
 def scenario_rows(results: Results) -> list[list[str]]:
     """Key parameters of the scenario and of the runs, as (item, value) rows."""
     scenario, summary, manifest = results.scenario, results.first.summary, results.first.manifest
     population = scenario.get("population", {})
     ranking = scenario.get("ranking", {})
-    tiers = ranking.get("distribution", {}).get("tiers", [])
+    distribution = ranking.get("distribution", {})
+    tiers = distribution.get("tiers", [])
+    budgets = (Distribution.model_validate(distribution).impression_budgets(
+        population.get("size", summary["viewers"])) if tiers else [])
     creators = scenario.get("creators", [])
     brands = [c["name"] for c in creators if c.get("offer")]
     rows = [
@@ -160,8 +173,9 @@ def scenario_rows(results: Results) -> list[list[str]]:
                     f"{ranking.get('temperature', math.nan):g}"],
         ["ranking weights", _mapping_text(ranking.get("weights", {}))],
         ["distribution tiers", "; ".join(
-            f"tier {k}: budget {t.get('budget')}, affinity bar {t.get('affinity_bar')}"
-            for k, t in enumerate(tiers)) or "(none)"],
+            f"tier {k}: budget {_budget_text(t, budget, distribution)}, affinity bar "
+            f"{t.get('affinity_bar')}" for k, (t, budget) in enumerate(zip(tiers, budgets, strict=True)))
+         or "(none)"],
         ["topics", ", ".join(scenario.get("topics", []))],
         ["command", " ".join(map(str, manifest.get("command") or [])) or "(not recorded)"],
         ["git commit", str(manifest.get("git_commit") or "(not recorded)")],
