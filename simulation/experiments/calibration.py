@@ -229,7 +229,11 @@ class Calibration:
         return {"spec": self.spec.model_dump(mode="json"), "base": self.base_document()}
 
     def digest(self) -> str:
-        return _digest(self.resolved())
+        """Of what the runs and the search path depend on: not the evaluation budget, so a
+        calibration that ran out of evaluations can be given more and resumed."""
+        resolved = self.resolved()
+        resolved["spec"]["method"].pop("evaluations")
+        return _digest(resolved)
 
 
 def _digest(value: Any) -> str:
@@ -666,7 +670,9 @@ def prepare_folder(calibration: Calibration, folder: Path) -> bool:
     record_path = folder / RECORD
     if record_path.is_file():
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        if record.get("format") != FORMAT or record.get("digest") != calibration.digest():
+        recorded = record.get("resolved", {})
+        recorded.get("spec", {}).get("method", {}).pop("evaluations", None)
+        if record.get("format") != FORMAT or _digest(recorded) != calibration.digest():
             raise ScenarioError(
                 f"error: {folder} holds another calibration (or this one with a changed file or "
                 "base scenario); choose a new --out folder, or undo the change to resume it")

@@ -133,3 +133,12 @@ def test_the_command_writes_every_output_and_a_bad_file_exits_2(tmp_path):
     bad.write_text('scenario = "nowhere.toml"\n', encoding="utf-8")
     failed = run_cli("calibrate", bad, cwd=tmp_path)
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
+
+
+def test_more_evaluations_resume_the_same_calibration(tmp_path):
+    short = load_calibration(tiny_file(tmp_path, 2.0))
+    short.spec.method.evaluations = 3
+    calibrate(short, tmp_path / "fit", workers=1, progress=False)
+    longer = load_calibration(tiny_file(tmp_path, 2.0))
+    resumed = calibrate(longer, tmp_path / "fit", workers=1, progress=False)
+    assert resumed.runs_reused > 0
