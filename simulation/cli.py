@@ -497,18 +497,22 @@ def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
 examples:
   {PROGRAM} plot results/baseline-seed1                  # -> results/baseline-seed1/figures/
   {PROGRAM} plot results/baseline-10seeds --format pdf   # vector figures for LaTeX
+  {PROGRAM} plot results/baseline-10seeds --style paper.mplstyle   # your own Matplotlib style
   {PROGRAM} plot results/baseline-seed1 --format svg --out paper/figures
   {PROGRAM} plot results/like_weight_vs_leads-sweep     # a sweep (analysed first if needed)
   {PROGRAM} plot results/arms --metric totals.leads --metric 'brands.*.leads_per_1k_likes'
 """)
     plot.add_argument("results", type=Path,
-                      help="results folder of `run` (one run, or --seeds N with seed-*/), or a "
+                      help="results folder of `run` (one run, or --seeds N with seed=*/), or a "
                            "sweep folder of `sweep`")
     plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                       help="png (200 dpi), svg or pdf (default: png)")
     plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
     plot.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                       help=METRIC_HELP)
+    plot.add_argument("--style", type=Path, metavar="FILE",
+                      help="a Matplotlib style file applied over the house style (e.g. "
+                           "'font.size: 9' lines); default: the house style")
     plot.add_argument("--quiet", action="store_true", help="no progress bar and no file list")
 
     report = commands.add_parser(
@@ -528,7 +532,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --report   # sweep, then report
 """)
     report.add_argument("results", type=Path,
-                        help="results folder of `run` (one run, or --seeds N with seed-*/), or "
+                        help="results folder of `run` (one run, or --seeds N with seed=*/), or "
                              "a sweep folder of `sweep`")
     report.add_argument("--format", choices=("html", "md"), default="html",
                         help="html (one self-contained file) or md (Markdown + images folder)")
@@ -536,10 +540,29 @@ examples:
                         help="report file (default: RESULTS/report.html or RESULTS/report.md)")
     report.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                         help=METRIC_HELP)
+    report.add_argument("--style", type=Path, metavar="FILE",
+                        help="a Matplotlib style file for the report's figures")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _style_of(args: argparse.Namespace):
+    """The figures' style for --style (read before any work: a bad file stops here)."""
+    from simulation.viz.style import StyleError, read_style, user_style
+
+    if args.style is not None:
+        try:
+            read_style(args.style)
+        except StyleError as exc:
+            raise ResultsError(str(exc)) from None
+    return user_style(args.style)
+
+
 def _command_plot(args: argparse.Namespace) -> int:
+    with _style_of(args):
+        return _plot(args)
+
+
+def _plot(args: argparse.Namespace) -> int:
     from simulation.io.results import is_sweep_folder, open_results
     from simulation.viz.run_figures import plot_results
 
@@ -571,8 +594,9 @@ def _command_plot(args: argparse.Namespace) -> int:
 def _command_report(args: argparse.Namespace) -> int:
     from simulation.viz.reports import describe, write_report
 
-    print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
-                                metrics=args.metrics)))
+    with _style_of(args):
+        print(describe(write_report(args.results, args.out, args.format,
+                                    progress=not args.quiet, metrics=args.metrics)))
     return 0
 
 

@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from simulation.config.reference import render_toml
 from simulation.config.scenario import Scenario
+from simulation.io.folders import seed_folder, seed_table
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import result_folder, write_json, write_parquet, write_text
 from simulation.measures import summarize
-from simulation.measures.aggregate import across_seed_rows, aggregate
+from simulation.measures.aggregate import COLUMNS, across_seed_rows, aggregate
 from simulation.measures.social import across_seed_measures
 from simulation.model import EngagementModel
 
@@ -82,19 +84,32 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     return RunResult(model, summarize(model), time.perf_counter() - started)
 
 
-def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
-    """Write every output file of a finished run into ``folder`` (which must be new)."""
+def write_run(result: RunResult, folder: Path, command: list[str] | None = None,
+              dataset: Path | None = None) -> None:
+    """Write every output file of a finished run into ``folder`` (which must be new).
+
+    With ``dataset`` (a folder of several seeds), ``folder`` gets the run's record and each
+    table goes to its hive-style partition ``dataset/<table>/seed=<n>/`` (``io/folders.py``).
+    """
     model = result.model
+
+    def table_file(name: str) -> Path:
+        if dataset is None:
+            return folder / f"{name}.parquet"
+        path = seed_table(dataset, name, int(result.summary["seed"]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
     write_json(folder / "summary.json", result.summary)
-    write_parquet(folder / "posts.parquet", posts_table(model))
-    write_parquet(folder / "creators.parquet", creators_table(model))
+    write_parquet(table_file("posts"), posts_table(model))
+    write_parquet(table_file("creators"), creators_table(model))
     tables = step_tables(model)
-    write_parquet(folder / "steps.parquet", tables["segments"])
-    write_parquet(folder / "feed_mix.parquet", tables["feed_mix"])
-    write_parquet(folder / "reach.parquet", reach_table(model))
+    write_parquet(table_file("steps"), tables["segments"])
+    write_parquet(table_file("feed_mix"), tables["feed_mix"])
+    write_parquet(table_file("reach"), reach_table(model))
     for lever in model.levers.values():
         for name, table in lever.tables(model.state).items():
-            write_parquet(folder / f"{name}.parquet", table)
+            write_parquet(table_file(name), table)
     write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
     write_json(folder / "manifest.json",
                manifest(model, result.wall_seconds, peak_memory_mb(), command))
@@ -118,20 +133,23 @@ def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
 def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
               command: list[str] | None = None,
               on_run: Callable[[int, RunResult], None] | None = None) -> list[dict[str, Any]]:
-    """Run each seed into ``out/seed-<seed>/`` and write ``out/aggregate.{json,csv}``.
+    """Run each seed and write ``out/aggregate.{json,csv}`` beside the runs.
 
-    The whole folder is built under a temporary name and appears only when all
-    seeds are done. Returns the aggregate rows.
+    Each seed's record (summary, manifest, scenario) goes to ``out/seed=<seed>/`` and its
+    tables to the hive-style datasets ``out/<table>/seed=<seed>/`` (``io/folders.py``), so
+    that ``pandas.read_parquet(out / "posts")`` reads every seed's posts at once. The whole
+    folder is built under a temporary name and appears only when all seeds are done.
+    Returns the aggregate rows (:data:`simulation.measures.aggregate.COLUMNS`).
     """
     summaries = []
     with result_folder(out) as building:
         bar = tqdm(seeds, desc=f"{scenario.name}: seeds", unit="run",
                    disable=None if progress else True, dynamic_ncols=True)
         for seed in bar:
-            run_folder = building / f"seed-{seed}"
+            run_folder = building / seed_folder(seed)
             run_folder.mkdir()
             result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
-            write_run(result, run_folder, command)
+            write_run(result, run_folder, command, dataset=building)
             summaries.append(result.summary)
             if on_run:
                 on_run(seed, result)
@@ -141,8 +159,6 @@ def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: b
         rows += across_seed_rows(across, len(summaries))
         write_json(building / "aggregate.json", {"scenario": scenario.name, "seeds": seeds,
                                                  "measures": rows, "across_seeds": across})
-        header = "measure,n,mean,sd,ci_low,ci_high\n"
-        body = "".join(f"{r['measure']},{r['n']},{r['mean']!r},{r['sd']!r},{r['ci_low']!r},"
-                       f"{r['ci_high']!r}\n" for r in rows)
-        write_text(building / "aggregate.csv", header + body)
+        write_text(building / "aggregate.csv",
+                   pd.DataFrame(rows, columns=list(COLUMNS)).to_csv(index=False))
     return rows

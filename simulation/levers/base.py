@@ -29,7 +29,8 @@ hook                   when, and what it may change
 =====================  =====================================================================
 
 Each lever declares its scenario section (``section``, a field path), the post columns
-it adds (``post_columns``), the summary keys it writes, and the random stream it draws
+it adds (``post_columns``), the summary keys it writes and what they measure
+(``measures``: labels, units and kinds), and the random stream it draws
 from (``stream``: a name; ``core.seeding.stream`` derives it, so a new lever never
 shifts the draws of the others). ``tests/contract/test_levers.py`` checks every
 registered lever against this contract.
@@ -57,6 +58,9 @@ HOOKS = ("extend_population", "start", "ranking_policy", "start_step", "publishi
          "on_reactions", "summarize", "brand_measures", "tables", "creator_columns")
 """The optional hooks, in the order of a step; a lever overrides those it needs."""
 
+MeasureNames = dict[str, str | tuple[str, str, str]]
+"""A lever's :attr:`Lever.measures`: path pattern -> (label, unit, kind), or a group's label."""
+
 PostColumn = tuple[tuple[int, ...], type, object]
 """A post column: its shape per post, its dtype and the value of posts it does not set."""
 
@@ -78,6 +82,12 @@ class Lever:
     """Top-level keys of ``summary.json`` that :meth:`summarize` returns."""
     brand_keys: ClassVar[tuple[str, ...]] = ()
     """Keys of ``brands.<name>`` in ``summary.json`` that :meth:`brand_measures` returns."""
+    measures: ClassVar[MeasureNames] = {}
+    """What its summary measures are, for tables and figures: a path pattern (``{creator}``
+    stands for one key) -> (label, unit, kind) of one measure, or, for a pattern ending in
+    ``.{term}``, -> whose measures they are, the last key being a common term (``leads``,
+    ``*_per_1k_*``). Kinds and terms: ``measures/glossary.py``, which knows every measure
+    of a summary by these (a test fails for one that nothing names)."""
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

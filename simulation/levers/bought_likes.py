@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.statistics import per
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.population import Population
@@ -113,6 +113,28 @@ class BotFarm(Lever):
     name = "bought_likes"
     section = "creators[].bought_likes"
     summary_keys = ("bought_likes",)
+    measures: ClassVar[MeasureNames] = {
+        "bought_likes.bot_accounts": ("bot accounts", "accounts", "count"),
+        "bought_likes.creators.{creator}.{term}": "{creator}",
+        "bought_likes.creators.{creator}.bought.{term}": "{creator}, bought",
+        "bought_likes.creators.{creator}.real.{term}": "{creator}, from real viewers",
+        "bought_likes.creators.{creator}.bots": ("{creator}: bots liking its posts", "accounts",
+                                                 "count"),
+        "bought_likes.creators.{creator}.per_post": ("{creator}: likes bought per post", "likes",
+                                                     "setting"),
+        "bought_likes.creators.{creator}.per_day": ("{creator}: likes bought per day", "likes",
+                                                    "setting"),
+        "bought_likes.creators.{creator}.posts_served": (
+            "{creator}: posts that received bought likes", "posts", "count"),
+        "bought_likes.creators.{creator}.displayed_likes": (
+            "{creator}: likes shown (real and bought)", "likes", "count"),
+        "bought_likes.creators.{creator}.bought_share_of_likes": (
+            "{creator}: share of its shown likes that were bought", "share of likes", "share"),
+        "bought_likes.creators.{creator}.real_like_rate": (
+            "{creator}: real likes per real view", "share of views", "rate"),
+        "bought_likes.creators.{creator}.mean_reached_tier": (
+            "{creator}: mean highest tier its posts reached", "tier", "ratio"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,
