@@ -43,7 +43,8 @@ differences of ``method.step``, every difference a batch of runs on the sweep ex
 the Jacobian of the residuals at the optimum and D the variance of each residual: the
 target's uncertainty and the simulation's own (the replicates' variance / replicates),
 relative to s_k^2. It is computed on the logit of each parameter's unit interval, so an
-interval never leaves the bounds. With more targets than parameters, the J statistic
+interval never leaves the bounds; one that spans most of the range (IDENTIFIED_WIDTH) is
+reported as not identified by the targets. With more targets than parameters, the J statistic
 (sum of residuals^2 / D) against chi-square(K - P) says whether the model can fit all
 targets at once.
 
@@ -115,6 +116,9 @@ from simulation.measures.social import across_seed_measures
 
 FORMAT = "engagement-sim calibration 1"
 RECORD = "calibration-record.json"
+IDENTIFIED_WIDTH = 0.9
+"""A parameter whose interval spans more than this share of its range is reported as not
+identified by the targets."""
 ACROSS = "across."
 """Measures computed across the runs of a condition (``across.catalog.like_share_unpredictability``)."""
 
@@ -524,10 +528,11 @@ class CalibrationResult:
                 centre = math.log(unit / (1 - unit))
                 low = from_unit(param, stats.logistic.cdf(centre - quantile * se))
                 high = from_unit(param, stats.logistic.cdf(centre + quantile * se))
+            width = to_unit(param, high) - to_unit(param, low)
             rows.append({"path": param.path, "value": self.best.values[param.path],
                          "ci_low": low, "ci_high": high, "level": level,
                          "se_logit": se, "at_bound": at_bound,
-                         "identified": math.isfinite(se) and se < 10.0,
+                         "identified": math.isfinite(se) and width < IDENTIFIED_WIDTH,
                          "low": param.low, "high": param.high, "scale": param.scale})
         return rows
 
@@ -712,8 +717,8 @@ def calibrated_toml(result: CalibrationResult, folder: Path, command: list[str] 
     lines = [f"# Calibrated by `{how}`",
              f"# ({calibration.source}, {datetime.now(UTC).date().isoformat()}): simulated method of "
              "moments with common random numbers,",
-             f"# {result.runs_done + result.runs_reused} runs; calibration.json beside this file has "
-             "every target's fit and each value's interval.",
+             f"# {result.runs_done + result.runs_reused} runs; {folder.as_posix()}/calibration.json "
+             "has every target's fit and each value's interval.",
              "#"]
     for row in result.parameter_rows():
         lines.append(f"# {row['path']} = {row['value']:.6g}  "
