@@ -48,6 +48,8 @@ reported as not identified by the targets. With more targets than parameters, th
 (sum of residuals^2 / D) against chi-square(K - P) says whether the model can fit all
 targets at once.
 
+**Progress**: a bar of runs, and ``evaluations.csv`` rewritten after every batch.
+
 **Resuming**: every run is a file ``runs/KEY.parquet`` whose key is a digest of the
 candidate, the condition and the replicate, written by the executor's worker; the search is
 deterministic given its evaluations, so running the same calibration into the same folder
@@ -489,6 +491,9 @@ class Evaluator:
                                     residuals, float(np.sum(residuals**2)))
             self.evaluations.append(evaluation)
             results.append(evaluation)
+        # So far, for a look while it runs (and what is left if it is stopped).
+        write_text(self.folder / "evaluations.csv",
+                   evaluations_csv(self.calibration, self.evaluations))
         return results
 
 
@@ -694,14 +699,14 @@ def prepare_folder(calibration: Calibration, folder: Path) -> bool:
     return False
 
 
-def evaluations_csv(result: CalibrationResult) -> str:
+def evaluations_csv(calibration: Calibration, evaluations: list[Evaluation]) -> str:
     """Every evaluation: index, kind, parameter values, each target's value, loss."""
-    targets = [target.name for target in result.calibration.spec.targets]
-    paths = [param.path for param in result.calibration.spec.parameters]
+    targets = [target.name for target in calibration.spec.targets]
+    paths = [param.path for param in calibration.spec.parameters]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["evaluation", "kind", *paths, *targets, "loss"])
-    for evaluation in result.evaluations:
+    for evaluation in evaluations:
         writer.writerow([evaluation.index, evaluation.kind,
                          *[repr(evaluation.values[path]) for path in paths],
                          *[repr(evaluation.measures[name]) for name in targets],
@@ -757,6 +762,6 @@ def write_outputs(result: CalibrationResult, folder: str | Path,
         "replicates": {condition.name: calibration.worlds(condition)
                        for condition in calibration.spec.conditions},
         "versions": versions(), "git_commit": git_commit(), "command": command})
-    write_text(paths["csv"], evaluations_csv(result))
+    write_text(paths["csv"], evaluations_csv(calibration, result.evaluations))
     write_text(paths["scenario"], calibrated_toml(result, folder, command))
     return paths
