@@ -97,7 +97,7 @@ examples:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Print every scenario field with its default value, range and meaning.",
         epilog=f"examples:\n  {PROGRAM} defaults > my_scenario.toml\n"
-               f"  {PROGRAM} defaults --format markdown   # the README's reference table\n")
+               f"  {PROGRAM} defaults --format markdown   # docs/scenarios.md's reference table\n")
     defaults.add_argument("--format", choices=("toml", "markdown"), default="toml")
     _add_figure_commands(commands)
     _add_sweep_commands(commands)
@@ -180,7 +180,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --report   # and DIR/report.html
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --scenario scenarios/baseline.toml \\
       --out results/like-weight-full              # the same sweep on the full-size baseline
-  {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (README)
+  {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (docs/sweeps.md)
 
 Running the same command again, or --resume DIR, runs only the runs without a completed
 file (failed runs are retried); a changed sweep file is refused with what changed.
@@ -194,7 +194,7 @@ examples:
   {PROGRAM} analyze results/arms --measures 'totals.*' 'brands.glow_skincare.*'
 
 Writes DIR/analysis/: by_point, paired (with arms) and sensitivity (sobol, morris) as .csv and
-.parquet; README.md, 'Sweeps', describes their columns.
+.parquet; docs/sweeps.md, 'Analysis', describes their columns.
 """
 
 
@@ -491,7 +491,7 @@ def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
                     "Lorenz curve and distribution of views, the feed's mix over time. For a "
                     "sweep folder: each metric against each swept parameter (95% bands over "
                     "replicates), heatmaps over pairs of grid parameters, paired differences "
-                    "between arms, Sobol or Morris indices (README, 'Figures and reports'). Each "
+                    "between arms, Sobol or Morris indices (docs/figures.md). Each "
                     "figure NAME.FORMAT comes with NAME.csv, the tidy table of the numbers drawn.",
         epilog=f"""\
 examples:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from simulation.config.scenario import Scenario, check_references
 
 HINT = ("Fix the fields above. `python run.py defaults` prints every field with its default, "
-        "and README.md lists each field's allowed range.")
+        "and docs/scenarios.md lists each field's allowed range.")
 
 
 class ScenarioError(Exception):

@@ -63,8 +63,8 @@ class Tier(Section):
 
 def _default_tiers() -> list[Tier]:
     # Per viewer on the platform: 150, 750, 4 000, 20 000 and 100 000 impressions on the
-    # baseline's 20 000 viewers (the TikTok-style pools of 300 to 200 000 impressions of
-    # MODEL.md, halved and brought to that size so that posts climb several tiers in a week).
+    # baseline's 20 000 viewers (the specification's TikTok-style pools of 300 to 200 000
+    # impressions, halved and brought to that size so that posts climb several tiers in a week).
     return [
         Tier(budget=0.0075, affinity_bar=0.75, weight=1.0, promotion_percentile=85),
         Tier(budget=0.0375, affinity_bar=0.6, weight=4.0, promotion_percentile=40),

@@ -1,8 +1,8 @@
 """The scenario schema as text: a commented TOML file and a Markdown reference.
 
 ``python run.py defaults`` prints :func:`render_toml` of the default scenario;
-each run writes its resolved scenario the same way; the README's reference
-table is :func:`render_markdown`, and a test checks that it is up to date.
+each run writes its resolved scenario the same way; the reference table of
+docs/scenarios.md is :func:`render_markdown`, and a test checks that it is up to date.
 """
 
 from __future__ import annotations

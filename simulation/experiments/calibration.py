@@ -235,11 +235,22 @@ class Calibration:
         return {"spec": self.spec.model_dump(mode="json"), "base": self.base_document()}
 
     def digest(self) -> str:
-        """Of what the runs and the search path depend on: not the evaluation budget, so a
-        calibration that ran out of evaluations can be given more and resumed."""
-        resolved = self.resolved()
-        resolved["spec"]["method"].pop("evaluations")
-        return _digest(resolved)
+        """Of what the runs and the search path depend on (:func:`_search_identity`)."""
+        return _digest(_search_identity(self.resolved()))
+
+
+def _search_identity(resolved: dict[str, Any]) -> dict[str, Any]:
+    """A resolved calibration without what neither the runs nor the search depend on: the
+    evaluation budget (a calibration that ran out can be given more and resumed), texts
+    (name, descriptions, sources) and the reported measures."""
+    spec = json.loads(json.dumps(resolved.get("spec", {})))
+    spec.get("method", {}).pop("evaluations", None)
+    for key in ("name", "description", "reported"):
+        spec.pop(key, None)
+    for item in (*spec.get("targets", []), *spec.get("conditions", [])):
+        item.pop("source", None)
+        item.pop("description", None)
+    return {"spec": spec, "base": resolved.get("base")}
 
 
 def _digest(value: Any) -> str:
@@ -680,8 +691,7 @@ def prepare_folder(calibration: Calibration, folder: Path) -> bool:
     record_path = folder / RECORD
     if record_path.is_file():
         record = json.loads(record_path.read_text(encoding="utf-8"))
-        recorded = record.get("resolved", {})
-        recorded.get("spec", {}).get("method", {}).pop("evaluations", None)
+        recorded = _search_identity(record.get("resolved", {}))
         if record.get("format") != FORMAT or _digest(recorded) != calibration.digest():
             raise ScenarioError(
                 f"error: {folder} holds another calibration (or this one with a changed file or "

@@ -4,29 +4,29 @@ A lever is a subclass of :class:`Lever` in its own module of ``simulation/levers
 registered with :func:`register`. The model builds every registered lever that the
 scenario switches on (:meth:`Lever.build` returns None when it is off) and calls their
 hooks at fixed phases of a step, in ``order`` then name; it never names a lever. The
-phases, in the order of a step (``model.py``):
+phases, in the order of a step (``model.py``; docs/architecture.md has it as a table):
 
-=====================  =====================================================================
-hook                   when, and what it may change
-=====================  =====================================================================
-``extend_population``  build: returns the population with rows added (bot accounts).
-``start``              build, once the platform exists: allocate per-viewer state.
-``ranking_policy``     build: a policy that replaces the scenario's (a fixed catalog).
-``start_step``         a step begins (creators' strategies, via ``creators.style_mix``).
-``publishing_counts``  posts per creator this step (C,): returns the counts to publish.
-``on_publish``         new posts' columns (a dict of arrays): adds or sets its own columns.
-``before_feeds``       the platform before feeds are built: its own post columns, bot traffic.
-``sessions``           who is active and feed lengths: replaces the sessions when not None.
-``pool_entries``       retrieval (``platform.view.PoolFiling``): extra entries of a pool.
-``candidate_source``   retrieval (``platform.view.CandidateSource``): a source of its own,
-                       with a score multiplier (C,) for its candidates.
-``after_feeds``        the feeds, built: returns feeds with slots replaced (paid slots).
-``on_reactions``       the step's impressions and reactions, recorded: its own bookkeeping.
-``summarize``          the finished run: its sections of ``summary.json`` (``summary_keys``).
-``brand_measures``     the finished run, per brand: keys added to ``brands.<name>``.
-``tables``             the finished run: tables of its own, written as ``<name>.parquet``.
-``creator_columns``    the finished run: columns added to ``creators.parquet``.
-=====================  =====================================================================
+    =====================  =====================================================================
+    hook                   when, and what it may change
+    =====================  =====================================================================
+    ``extend_population``  build: returns the population with rows added (bot accounts).
+    ``start``              build, once the platform exists: allocate per-viewer state.
+    ``ranking_policy``     build: a policy that replaces the scenario's (a fixed catalog).
+    ``start_step``         a step begins (creators' strategies, via ``creators.style_mix``).
+    ``publishing_counts``  posts per creator this step (C,): returns the counts to publish.
+    ``on_publish``         new posts' columns (a dict of arrays): adds or sets its own columns.
+    ``before_feeds``       the platform before feeds are built: its own post columns, bot traffic.
+    ``sessions``           who is active and feed lengths: replaces the sessions when not None.
+    ``pool_entries``       retrieval (``platform.view.PoolFiling``): extra entries of a pool.
+    ``candidate_source``   retrieval (``platform.view.CandidateSource``): a source of its own,
+                           with a score multiplier (C,) for its candidates.
+    ``after_feeds``        the feeds, built: returns feeds with slots replaced (paid slots).
+    ``on_reactions``       the step's impressions and reactions, recorded: its own bookkeeping.
+    ``summarize``          the finished run: its sections of ``summary.json`` (``summary_keys``).
+    ``brand_measures``     the finished run, per brand: keys added to ``brands.<name>``.
+    ``tables``             the finished run: tables of its own, written as ``<name>.parquet``.
+    ``creator_columns``    the finished run: columns added to ``creators.parquet``.
+    =====================  =====================================================================
 
 Each lever declares its scenario section (``section``, a field path), the post columns
 it adds (``post_columns``), the summary keys it writes and what they measure

@@ -1,11 +1,11 @@
 """Bought likes: bot accounts that a creator pays to play and like its new posts.
 
 "If you have a lot of likes but no followers ... people could become suspicious that you
-employed the services of a TikTok bot" (seeds/002). A creator with ``bought_likes`` orders
-likes from a seller whose ``bots`` accounts are viewers with ``is_bot``, appended after the
-real viewers (no random draws: the real viewers, the graph and the initial follows are as
-they would be without them). Bots never open organic sessions (``Population.open_sessions``)
-and are in nobody's friends or followers.
+employed the services of a TikTok bot" (source article 2, docs/sources.md). A creator
+with ``bought_likes`` orders likes from a seller whose ``bots`` accounts are viewers with
+``is_bot``, appended after the real viewers (no random draws: the real viewers, the graph
+and the initial follows are as they would be without them). Bots never open organic
+sessions (``viewers.sessions.open_sessions``) and are in nobody's friends or followers.
 
 Each step, before the feeds are built, :meth:`BotFarm.deliver` plays and likes the buyer's
 recent posts by the order's budget and timing: a post published while the order runs is
