@@ -94,11 +94,13 @@ from simulation.config.scenario import Scenario
 from simulation.experiments.executor import (
     PARAMETER_PREFIX,
     RunTask,
+    _remove_partial_files,
     dask_client,
     default_workers,
     execute_in_process,
     execute_on_dask,
     folder_lock,
+    row_of_run_file,
 )
 from simulation.experiments.sweeps import (
     TomlValue,
@@ -394,7 +396,7 @@ class Evaluation:
 
 
 def _row_measures(path: Path) -> dict[str, float]:
-    row = pq.read_table(path).to_pylist()[0]
+    row = row_of_run_file(pq.read_table(path)).to_pylist()[0]
     return {key: value for key, value in row.items()
             if isinstance(value, float) and not key.startswith(PARAMETER_PREFIX)}
 
@@ -605,6 +607,7 @@ def calibrate(calibration: Calibration, folder: str | Path, workers: int | None 
     with contextlib.ExitStack() as stack:
         prepare_folder(calibration, folder)
         stack.enter_context(folder_lock(folder))
+        _remove_partial_files(folder)  # left by a process killed while writing a run
         bar = stack.enter_context(tqdm(total=0, desc=f"calibrate {calibration.name}", unit="run",
                                        disable=None if progress else True, dynamic_ncols=True))
         client = None
