@@ -10,18 +10,21 @@ import ctypes
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
+import pyarrow as pa
+from tqdm.auto import tqdm
 
 from simulation.config.reference import render_toml
 from simulation.config.scenario import Scenario
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import result_folder, write_json, write_parquet, write_text
+from simulation.kernels.compiler import share_cores
 from simulation.measures import summarize
 from simulation.measures.aggregate import across_seed_rows, aggregate
 from simulation.measures.social import across_seed_measures
@@ -82,22 +85,44 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     return RunResult(model, summarize(model), time.perf_counter() - started)
 
 
+@dataclass
+class RunOutputs:
+    """Everything a finished run writes, without its model: small enough to send between
+    processes, so that worker processes can run seeds and hand back their results."""
+
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table]
+    """posts, creators, steps (step x segment), feed_mix, reach, then the levers' tables."""
+    scenario_toml: str
+    """The fully resolved scenario, runnable as is."""
+    manifest: dict[str, Any]
+
+
+def outputs_of(result: RunResult, command: list[str] | None = None) -> RunOutputs:
+    """The files of a finished run, as values."""
+    model = result.model
+    steps = step_tables(model)
+    tables = {"posts": posts_table(model), "creators": creators_table(model),
+              "steps": steps["segments"], "feed_mix": steps["feed_mix"],
+              "reach": reach_table(model)}
+    for lever in model.levers.values():
+        tables.update(lever.tables(model.state))
+    return RunOutputs(result.summary, tables, render_toml(model.config, comments=False),
+                      manifest(model, result.wall_seconds, peak_memory_mb(), command))
+
+
+def write_outputs(outputs: RunOutputs, folder: Path) -> None:
+    """Write a run's files into ``folder`` (which must be new)."""
+    write_json(folder / "summary.json", outputs.summary)
+    for name, table in outputs.tables.items():
+        write_parquet(folder / f"{name}.parquet", table)
+    write_text(folder / "scenario.toml", outputs.scenario_toml)
+    write_json(folder / "manifest.json", outputs.manifest)
+
+
 def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
     """Write every output file of a finished run into ``folder`` (which must be new)."""
-    model = result.model
-    write_json(folder / "summary.json", result.summary)
-    write_parquet(folder / "posts.parquet", posts_table(model))
-    write_parquet(folder / "creators.parquet", creators_table(model))
-    tables = step_tables(model)
-    write_parquet(folder / "steps.parquet", tables["segments"])
-    write_parquet(folder / "feed_mix.parquet", tables["feed_mix"])
-    write_parquet(folder / "reach.parquet", reach_table(model))
-    for lever in model.levers.values():
-        for name, table in lever.tables(model.state).items():
-            write_parquet(folder / f"{name}.parquet", table)
-    write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
-    write_json(folder / "manifest.json",
-               manifest(model, result.wall_seconds, peak_memory_mb(), command))
+    write_outputs(outputs_of(result, command), folder)
 
 
 def run_to_folder(scenario: Scenario, out: str | Path, seed: int | None = None,
@@ -115,26 +140,52 @@ def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
     return [start + index for index in range(count)]
 
 
+def _outputs_of_seed(job: tuple[Scenario, int, list[str] | None]) -> RunOutputs:
+    """Run one seed (in a worker process) and return its outputs."""
+    scenario, seed, command = job
+    return outputs_of(simulate(scenario, seed=seed), command)
+
+
+def run_many(scenario: Scenario, seeds: list[int], workers: int = 1, progress: bool = False,
+             command: list[str] | None = None) -> Iterator[RunOutputs]:
+    """Run each seed, in ``workers`` processes (1: here, one after another); outputs in seed order.
+
+    Seeds are independent runs (each its own SeedSequence), so the outputs do not depend
+    on ``workers``. Worker processes give their compiled kernels a share of the cores.
+    """
+    bar = tqdm(total=len(seeds), desc=f"{scenario.name}: seeds", unit="run",
+               disable=None if progress else True, dynamic_ncols=True)
+    with bar:
+        if workers <= 1 or len(seeds) <= 1:
+            for seed in seeds:
+                result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
+                yield outputs_of(result, command)
+                bar.update()
+            return
+        jobs = [(scenario, seed, command) for seed in seeds]
+        with ProcessPoolExecutor(max_workers=min(workers, len(seeds)), initializer=share_cores,
+                                 initargs=(min(workers, len(seeds)),)) as pool:
+            for outputs in pool.map(_outputs_of_seed, jobs):
+                yield outputs
+                bar.update()
+
+
 def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
-              command: list[str] | None = None,
-              on_run: Callable[[int, RunResult], None] | None = None) -> list[dict[str, Any]]:
+              command: list[str] | None = None, workers: int = 1) -> list[dict[str, Any]]:
     """Run each seed into ``out/seed-<seed>/`` and write ``out/aggregate.{json,csv}``.
 
-    The whole folder is built under a temporary name and appears only when all
-    seeds are done. Returns the aggregate rows.
+    ``workers`` processes run the seeds (1: this process, one after another); the files
+    are the same whatever their number. The whole folder is built under a temporary name
+    and appears only when all seeds are done. Returns the aggregate rows.
     """
     summaries = []
     with result_folder(out) as building:
-        bar = tqdm(seeds, desc=f"{scenario.name}: seeds", unit="run",
-                   disable=None if progress else True, dynamic_ncols=True)
-        for seed in bar:
+        for seed, outputs in zip(seeds, run_many(scenario, seeds, workers, progress, command),
+                                 strict=True):
             run_folder = building / f"seed-{seed}"
             run_folder.mkdir()
-            result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
-            write_run(result, run_folder, command)
-            summaries.append(result.summary)
-            if on_run:
-                on_run(seed, result)
+            write_outputs(outputs, run_folder)
+            summaries.append(outputs.summary)
         rows = aggregate(summaries)
         # Measures of the set of runs (replicate worlds), not of one run: one row each.
         across = across_seed_measures(summaries)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from simulation.core.program import PROGRAM
 from simulation.io.results import Results
 from simulation.viz.run_figures import Chart, draw_charts
 from simulation.viz.style import figure_bytes
@@ -288,7 +289,7 @@ def build_report(results: Results, progress: bool = False) -> Report:
     blocks.append(Heading("Figures"))
     blocks += [Paragraph("The numbers drawn in each figure are written as CSV, with the figure "
                          "as PNG, SVG or PDF, by:"),
-               Code(f"python run.py plot {results.folder} --format pdf")]
+               Code(f"{PROGRAM} plot {results.folder} --format pdf")]
     number = 0
     for chart in draw_charts(results, progress=progress):
         if isinstance(chart, Chart):

@@ -56,7 +56,7 @@ from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.viz.run_figures import Chart, NothingToDraw, write_chart
 from simulation.viz.style import (

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from simulation.core.program import PROGRAM
 from simulation.experiments.sweep_results import SweepResults
 from simulation.viz.run_figures import Chart
 from simulation.viz.run_report import (
@@ -278,7 +279,7 @@ def build_sweep_report(sweep: SweepResults, progress: bool = False) -> Report:
     if sweep.spec.get("arms"):
         blocks.append(arm_table(sweep))
     blocks += [Heading("Analysis"), Paragraph(
-        f"From the tables of {sweep.folder / 'analysis'}/ (python run.py analyze), over the "
+        f"From the tables of {sweep.folder / 'analysis'}/ ({PROGRAM} analyze), over the "
         "completed runs: 95% t-intervals over each point's replicates. Shown for the metrics "
         f"{', '.join(sweep.metrics)}; the tables hold every measure.")]
     blocks += [Paragraph(note[0].upper() + note[1:] + ".") for note in sweep.notes]
@@ -290,7 +291,7 @@ def build_sweep_report(sweep: SweepResults, progress: bool = False) -> Report:
     blocks += [Heading("Figures"),
                Paragraph("The numbers drawn in each figure are written as CSV, with the figure "
                          "as PNG, SVG or PDF, by:"),
-               Code(f"python run.py plot {sweep.folder} --format pdf"
+               Code(f"{PROGRAM} plot {sweep.folder} --format pdf"
                     + "".join(f" --metric '{m}'" for m in sweep.chosen_as))]
     number, kind_shown = 0, None
     for kind, chart in draw_sweep_charts(sweep, progress=progress):
