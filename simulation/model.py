@@ -107,6 +107,13 @@ class EngagementModel(Model):
 
     def __init__(self, config: Scenario, seed: int | np.random.SeedSequence | None = None,
                  agent_reporters: bool = False):
+        if agent_reporters and config.population.size > min(
+                self.AGENT_REPORTERS_UP_TO, config.population.eager_agents_up_to):
+            raise ValueError(
+                f"agent_reporters: {config.population.size:,} viewers are too many to record "
+                f"each agent every step (at most {self.AGENT_REPORTERS_UP_TO:,}, and at most "
+                "population.eager_agents_up_to); use the tables (steps, posts, creators) "
+                "instead, or a smaller population.size")
         # An int (default: the scenario's seed) is the entropy of a fresh SeedSequence. A
         # SeedSequence is used as given, e.g. a sweep's SeedSequence(root, spawn_key=(point,
         # replicate)); it is copied so that children it spawned before do not shift the streams.
@@ -187,13 +194,6 @@ class EngagementModel(Model):
         # The run's tables (steps.parquet, feed_mix.parquet) are kept in step_records; the
         # Mesa-facing datacollector is the same collector with the model (and agent)
         # reporters, and may be replaced without losing them.
-        if agent_reporters and population.size > min(self.AGENT_REPORTERS_UP_TO,
-                                                      config.population.eager_agents_up_to):
-            raise ValueError(
-                f"agent_reporters: {population.size:,} viewers are too many to record each "
-                f"agent every step (at most {self.AGENT_REPORTERS_UP_TO:,}, and at most "
-                "population.eager_agents_up_to); use the tables (steps, posts, creators) "
-                "instead, or a smaller population.size")
         self.headline: dict[str, float] = dict.fromkeys(HEADLINE_MEASURES, 0.0)
         """The headline measures of the last step recorded (all zero before the first)."""
         self.step_records = DataCollector(
