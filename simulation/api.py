@@ -120,25 +120,22 @@ def override(scenario: Scenario, overrides: Overrides) -> Scenario:
     command-line texts ``["population.size=5000"]``. The scenario given is not changed.
     """
     document = scenario.model_dump(mode="json", exclude_none=True)
-    if isinstance(overrides, Mapping):
-        changes = [(str(path), _plain(value)) for path, value in overrides.items()]
-    elif isinstance(overrides, str):
+    if isinstance(overrides, str):
         raise TypeError("overrides: give a dict {path: value} or a list of 'path=value' texts")
-    else:
-        changes = []
-        for text in overrides:
-            try:
-                parts, value = parse_assignment(text)
-            except ValueError as exc:
-                raise ScenarioError(f"error: overrides: {exc}") from None
-            changes.append((text.split("=", 1)[0].strip(), value))
-    for path, value in changes:
-        try:
-            set_path(document, parse_path(path), value)
-        except ValueError as exc:
-            raise ScenarioError(f"error: overrides: {exc}") from None
-    labels = ", ".join(f"{path}={value!r}" for path, value in changes)
-    return validate_document(document, f"{scenario.name} (overrides: {labels})")
+    labels = []
+    try:
+        if isinstance(overrides, Mapping):
+            changes = [(parse_path(str(path)), _plain(value))
+                       for path, value in overrides.items()]
+            labels = [f"{path}={value!r}" for path, value in overrides.items()]
+        else:
+            labels = [str(text) for text in overrides]
+            changes = [parse_assignment(text) for text in labels]
+        for parts, value in changes:
+            set_path(document, parts, value)
+    except ValueError as exc:
+        raise ScenarioError(f"error: overrides: {exc}") from None
+    return validate_document(document, f"{scenario.name} (overrides: {', '.join(labels)})")
 
 
 def check(scenario: Scenario) -> Scenario:
