@@ -5,7 +5,7 @@ The criteria only *read* ``summary.json`` (``brands.<name>``): the effects thems
 from the ranking and the funnel. A criterion holds or fails in each seed; an effect is shown
 when every criterion holds in at least ``required`` of the seeds (9 of 10 by default).
 
-Used by ``python run.py effects`` (the full-size check) and by ``tests/test_effects.py``
+Used by ``python run.py effects`` (the full-size check) and by ``tests/statistical/test_effects.py``
 (the same criteria on small populations).
 """
 

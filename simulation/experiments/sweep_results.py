@@ -13,7 +13,7 @@ retried since), or when it lacks a chosen metric (it was run with
 ``--measures``). :attr:`SweepResults.notes` says when that happened.
 
 The adapter turns the analysis tables into the input contract of
-:mod:`simulation.sweep_plots`, without changing a number:
+:mod:`simulation.viz.sweep_figures`, without changing a number:
 
 - :meth:`SweepResults.points`: ``by_point`` with ``measure`` as ``metric`` and the
   ``param.<path>`` columns as ``<path>`` (one row per point x arm x metric);
@@ -145,7 +145,7 @@ class SweepResults:
         row = rows[rows["point"] == point].iloc[0]
         return {path: _plain(row[PARAMETER_PREFIX + path]) for path in self.parameters}
 
-    # --- the tidy tables of simulation.sweep_plots ---------------------------------------
+    # --- the tidy tables of simulation.viz.sweep_figures ---------------------------------------
 
     def points(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Input ``points``: one row per point x arm x metric (by_point, columns renamed)."""

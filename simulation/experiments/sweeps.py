@@ -22,11 +22,11 @@ vary (README, "Sweeps")::
 The file is checked like a scenario before any run starts: unknown keys, field
 paths that the scenario schema does not have, bad ranges, and every generated
 run applied to the base scenario and validated. Problems come back as one
-:class:`~simulation.loading.ScenarioError` naming the file and the field path.
+:class:`~simulation.config.loading.ScenarioError` naming the file and the field path.
 
 The result is a :class:`Sweep`: the resolved base scenario, the design (one set
 of field values per point) and the plan (one :class:`PlannedRun` per point x arm x
-replicate, with its seed's spawn key). Execution is :mod:`simulation.engine`'s.
+replicate, with its seed's spawn key). Execution is :mod:`simulation.experiments.executor`'s.
 """
 
 from __future__ import annotations

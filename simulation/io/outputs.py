@@ -54,7 +54,7 @@ def posts_table(model: EngagementModel) -> pa.Table:
         "revenue": posts.revenue,
         "mean_watch_fraction": np.divide(posts.watch_fraction_sum, totals[:, 1],
                                          out=np.zeros(posts.size), where=totals[:, 1] > 0),
-        # bought likes (bots.py): bot traffic, apart from the real events above
+        # bought likes (levers/bought_likes.py): bot traffic, apart from the real events above
         "bought_views": posts.bot_counts[:, EVENT_INDEX["views"]],
         "bought_likes": posts.bot_counts[:, EVENT_INDEX["likes"]],
         "displayed_likes": posts.displayed_likes,

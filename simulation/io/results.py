@@ -4,12 +4,12 @@
 recognised by what it holds:
 
 - one run: ``summary.json`` (with ``manifest.json`` and the Parquet tables
-  written by :func:`simulation.runner.write_run`);
+  written by :func:`simulation.experiments.runs.write_run`);
 - several seeds: ``seed-<n>/`` subfolders, each one run, and ``aggregate.csv``
-  (written by :func:`simulation.runner.run_seeds`);
+  (written by :func:`simulation.experiments.runs.run_seeds`);
 - a sweep: :data:`SWEEP_MARKER` (``sweep.parquet``) or ``sweep.json``
   (:func:`is_sweep_folder`). A sweep is read by
-  :func:`simulation.sweep_results.open_sweep`, not here: ``plot`` and ``report``
+  :func:`simulation.experiments.sweep_results.open_sweep`, not here: ``plot`` and ``report``
   send such a folder there, and :func:`open_results` refuses it with a message.
 
 Anything else is refused with a message that says what was expected, for the

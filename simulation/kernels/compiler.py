@@ -5,7 +5,7 @@ feed's top keys) is per viewer and branchy, which numpy can only do with sorts
 over whole (viewers x candidates) matrices. Where numba is installed, those
 steps run as compiled loops over viewers, in parallel over the machine's cores;
 otherwise their numpy twins run. Both compute the same numbers bit for bit
-(``tests/test_acceleration.py`` checks every pair, and whole runs), so numba is
+(``tests/unit/kernels/test_kernels.py`` checks every pair, and whole runs), so numba is
 an accelerator, never a different model.
 
 Switch off with the environment variable ``ENGAGEMENT_SIM_NUMBA=0`` (read at
@@ -111,12 +111,12 @@ class Kernel:
             numba.set_num_threads(threads)
 
 
-def kernel(parallel: bool = False,
-           inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
+def kernel(inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
     """Decorator: compile with numba (cached on disk), or None when numba is missing.
 
-    A kernel is called from Python (:class:`Kernel`); ``parallel`` says that its
-    ``prange`` loops may share out the rows. ``inline`` marks instead a small helper
+    A kernel is called from Python (:class:`Kernel`), which runs its ``prange`` loops
+    on every core for large inputs and on one thread for small ones. ``inline`` marks
+    instead a small helper
     that kernels call per element: numba copies it into its callers rather than
     calling it (a call passing several arrays costs more than the work). Every kernel
     is compiled with numba's parallel pipeline, which optimises loops over arrays

@@ -18,7 +18,7 @@ download counts (the independent condition) or by download count with the counts
   ``funnel.show_like_counts``.
 
 A seed is a world: runs of the same catalog over several seeds are the replicate worlds
-whose shares the across-seed measures compare (``social_measures.py``).
+whose shares the across-seed measures compare (``measures/social.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ puts it in place of one organic post of their feed, at a random filled slot. Eli
 a targeted segment, with at least one post in the feed, not already shown the post (before
 or in this feed), and not given another campaign's slot this step.
 
-A promoted slot's source is ``promoted`` (``ranking.SOURCES``). From there on it is an
+A promoted slot's source is ``promoted`` (``core.sources.SOURCES``). From there on it is an
 impression like any other: the viewer reacts through the funnel, and the post's counters,
 tier budget and predicted rates count it, so a campaign can also lift the post's organic
 reach. :meth:`Promotions.record` counts every funnel event of paid impressions per campaign,

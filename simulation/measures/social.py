@@ -2,7 +2,7 @@
 
 Per run (``summary.json``):
 
-- ``catalog`` (only for a fixed catalog, ``catalog.py``): each post's views and likes and
+- ``catalog`` (only for a fixed catalog, ``levers/catalog.py``): each post's views and likes and
   its share of all of them, their inequality across posts (Gini, top-k shares), and the
   rank correlation between the posts' intrinsic quality and their success;
 - ``likes_followers``: follows per 1 000 likes by style and by creator group, each

@@ -7,7 +7,7 @@ table from the results folder, then draws only from the table, so the CSV and
 the picture cannot disagree.
 
 Tables share one layout. Per-seed numbers are combined by
-:func:`simulation.results.across_seeds`: ``value`` is the mean across seeds (the
+:func:`simulation.io.results.across_seeds`: ``value`` is the mean across seeds (the
 run's own number for one run), ``ci_low``/``ci_high`` the 95% t-interval across
 seeds (empty for one run) and ``seeds`` how many seeds had the number. The
 per-post scatter (viral mismatch) and the Lorenz curve of a single run list
@@ -493,7 +493,7 @@ def audience_dilution(results: Results) -> Chart:
 def lorenz_points(views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Lorenz curve of views (share of posts, share of views), from (0, 0) to (1, 1).
 
-    Its trapezoid area A gives the Gini exactly as :func:`simulation.metrics.gini`:
+    Its trapezoid area A gives the Gini exactly as :func:`simulation.core.statistics.gini`:
     Gini = 1 - 2A.
     """
     ordered = np.sort(np.asarray(views, dtype=np.float64))

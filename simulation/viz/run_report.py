@@ -6,7 +6,7 @@ blocks and rendered by the same functions; :func:`write_report` writes either.)
 ``python run.py report RESULTS_DIR`` writes what was run (scenario, key
 parameters, seeds, versions from ``manifest.json``), the headline measures with
 their 95% intervals across seeds (from ``aggregate.csv``), the funnel tables and
-every figure of :mod:`simulation.plots` with a one-line caption.
+every figure of :mod:`simulation.viz.run_figures` with a one-line caption.
 
 The HTML file needs nothing else to be read: figures are embedded as base64
 PNG, the stylesheet is inline, and there are no scripts, links or fonts to

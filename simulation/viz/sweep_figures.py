@@ -1,7 +1,7 @@
 """Figures of a parameter sweep, drawn from small tidy tables (the input contract below).
 
 ``python run.py plot SWEEP_DIR`` and ``python run.py report SWEEP_DIR`` call
-:func:`draw_sweep_charts`, which takes a :class:`simulation.sweep_results.SweepResults`
+:func:`draw_sweep_charts`, which takes a :class:`simulation.experiments.sweep_results.SweepResults`
 (the adapter from a sweep folder and its ``analysis/`` tables to the tables below)
 and draws, for the chosen metrics:
 
@@ -35,7 +35,7 @@ Input contract (pandas DataFrames, one row per ..., extra columns ignored):
     ``mu_star``, ``sigma`` for Morris), ``value``, ``conf`` (half-width of the
     95% confidence interval, SALib's ``*_conf``).
 
-Each function returns a :class:`simulation.plots.Chart` whose ``data`` is the
+Each function returns a :class:`simulation.viz.run_figures.Chart` whose ``data`` is the
 rows drawn, in the same layout, so ``write_chart`` writes figure and CSV alike.
 A ``subset`` (e.g. ``{"arm": "values_leads"}``) names the slice of a sweep that
 a figure shows: it is added to the title, the file name and, as columns, the CSV.
@@ -132,7 +132,7 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{table} table lacks column(s) {', '.join(missing)}; expected "
-                         f"{', '.join(columns)} (see simulation.sweep_plots)")
+                         f"{', '.join(columns)} (see simulation.viz.sweep_figures)")
 
 
 def _one_metric(frame: pd.DataFrame, metric: str, table: str) -> pd.DataFrame:

@@ -1,7 +1,7 @@
 """A sweep's report: what was run, the analysis tables and every sweep figure.
 
 ``python run.py report SWEEP_DIR`` (and ``python run.py sweep FILE --report``)
-writes, from :class:`simulation.sweep_results.SweepResults`:
+writes, from :class:`simulation.experiments.sweep_results.SweepResults`:
 
 - what was run: the sweep file (description, base scenario and its overrides),
   the method and its settings, the swept parameters with their values or
@@ -11,10 +11,10 @@ writes, from :class:`simulation.sweep_results.SweepResults`:
 - the analysis tables for the chosen metrics: each point's (and arm's) mean with
   its 95% interval over replicates, the paired differences between arms (with
   the unpaired interval beside), the sensitivity indices with their intervals;
-- every figure of :func:`simulation.sweep_plots.draw_sweep_charts` with a
+- every figure of :func:`simulation.viz.sweep_figures.draw_sweep_charts` with a
   one-line caption.
 
-The report is made of the blocks of :mod:`simulation.report` and rendered by
+The report is made of the blocks of :mod:`simulation.viz.run_report` and rendered by
 the same functions (self-contained HTML, or Markdown with an images folder), so
 text from the sweep and scenario files is escaped in the same way.
 """
