@@ -7,35 +7,9 @@ temporary folder (the notebooks write their results under ``results/``).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.support.scenarios import ROOT
-
-EXAMPLES = ROOT / "examples"
-
-TINY = {
-    "01_first_run": "VIEWERS = 400\nSTEPS = 6\nSEED = 1",
-    "02_effects": "VIEWERS = 400\nSTEPS = 6\nSEEDS = 2\nWORKERS = 1",
-    "03_sweep": ('OVERRIDES = ["population.size=300", "steps=4"]\nWORKERS = 1\n'
-                 'OUT = "results/like_weight_vs_leads-notebook"'),
-}
-
-
-def execute(path: Path, parameters: str, cwd: Path):
-    """Run a notebook with its parameters cell replaced; returns the executed notebook."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    book = nbformat.read(path, as_version=4)
-    tagged = [cell for cell in book.cells if "parameters" in cell.metadata.get("tags", [])]
-    assert len(tagged) == 1, f"{path.name}: one cell must be tagged 'parameters'"
-    tagged[0].source = parameters
-    client = NotebookClient(book, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute()
-    return book
+from tests.support.examples import EXAMPLES, TINY, execute
 
 
 def test_every_notebook_has_tiny_parameters():
