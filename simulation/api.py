@@ -201,8 +201,10 @@ class Run:
     def table_names(self) -> list[str]:
         """The tables of this run: :data:`RUN_TABLES`, then the levers' (``money``...)."""
         if self._folder_run is not None:
-            return [path.stem for path in sorted(self._folder_run.folder.glob("*.parquet"),
-                                                 key=lambda p: _table_order(p.stem))]
+            files = (self.manifest or {}).get("files") or {
+                path.name: "" for path in self._folder_run.folder.glob("*.parquet")}
+            names = [name.removesuffix(".parquet") for name in files if name.endswith(".parquet")]
+            return sorted(names, key=_table_order)
         self._outputs()
         return list(self._arrow or {})
 
