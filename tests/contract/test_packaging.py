@@ -3,9 +3,12 @@ name from an empty folder, records the commit it was built from, names its own c
 messages, and runs the notebooks of examples/.
 
 The wheel is built from a clone of this checkout with the working tree's files laid over it
-(so uncommitted changes are built too, and the commit is recorded with ``-dirty``). The
-virtual environment installs the wheel with its ``notebooks`` extra from the package index,
-which takes a minute or more: the test is slow.
+(so uncommitted changes are built too, and the commit is recorded with ``-dirty``), and
+installed without its dependencies into a new virtual environment that sees the test
+environment's packages through a ``.pth`` line (its own ``simulation`` comes first: the test
+environment's editable install is not activated there). With ``ENGAGEMENT_SIM_FULL_INSTALL=1``
+the wheel is installed with its ``notebooks`` extra from the package index instead, as a user
+would (several minutes on a loaded machine).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -52,9 +56,11 @@ def _expected_commit() -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh virtual environment with the wheel installed; returns its bin folder."""
+def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A fresh virtual environment with the wheel installed: its bin folder, and the commit
+    the wheel recorded (this checkout's at the time of the build)."""
     work = tmp_path_factory.mktemp("package")
+    expected = _expected_commit()
     _source_copy(work / "source")
     built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w",
                   work / "dist", work / "source"], cwd=work)
@@ -66,18 +72,30 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert "simulation/scenarios/baseline.toml" in shipped
         assert len(shipped) == len(list((ROOT / "scenarios").rglob("*.toml")))
         recorded = json.loads(archive.read("simulation/_build.json"))
-    assert recorded["git_commit"] == _expected_commit()
+    assert recorded["git_commit"] == expected
     created = _run([sys.executable, "-m", "venv", work / "venv"], cwd=work)
     assert created.returncode == 0, created.stderr
     bin_folder = work / "venv" / "bin"
-    pip = _run([bin_folder / "python", "-m", "pip", "install", "--quiet", f"{wheel}[notebooks]"],
-               cwd=work, timeout=1500)
+    if os.environ.get("ENGAGEMENT_SIM_FULL_INSTALL"):
+        install = [f"{wheel}[notebooks]"]
+    else:
+        install = ["--no-deps", wheel]
+        found = _run([bin_folder / "python", "-c", "import sysconfig; "
+                      "print(sysconfig.get_paths()['purelib'])"], cwd=work)
+        ours = sysconfig.get_paths()["purelib"]
+        (Path(found.stdout.strip()) / "test-environment.pth").write_text(ours + "\n")
+    pip = _run([bin_folder / "python", "-m", "pip", "install", "--quiet", *install],
+               cwd=work, timeout=1800)
     assert pip.returncode == 0, pip.stderr[-3000:]
-    return bin_folder
+    where = _run([bin_folder / "python", "-c", "import simulation; print(simulation.__file__)"],
+                 cwd=work)
+    assert where.stdout.strip().startswith(str(work / "venv")), where.stdout + where.stderr
+    return bin_folder, expected
 
 
 def test_a_shipped_scenario_runs_by_name_from_an_empty_folder(installed, tmp_path):
-    command = installed / "engagement-sim"
+    bin_folder, commit = installed
+    command = bin_folder / "engagement-sim"
     helped = _run([command, "--help"], tmp_path)
     assert helped.returncode == 0 and "engagement-sim run baseline" in helped.stdout
     assert "python run.py" not in helped.stdout
@@ -87,7 +105,7 @@ def test_a_shipped_scenario_runs_by_name_from_an_empty_folder(installed, tmp_pat
     assert result.returncode == 0, result.stderr[-3000:]
     folder = tmp_path / "results" / "baseline-seed1"
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["git_commit"] == _expected_commit()
+    assert manifest["git_commit"] == commit
     assert manifest["command"][0] == "engagement-sim"
     summary = json.loads((folder / "summary.json").read_text())
     assert summary["viewers"] == 2000 and summary["steps"] == 12
@@ -98,6 +116,7 @@ def test_a_shipped_scenario_runs_by_name_from_an_empty_folder(installed, tmp_pat
 
 
 def test_the_notebooks_run_in_the_installed_package(installed, tmp_path):
+    bin_folder, _ = installed
     runner = tmp_path / "run_notebook.py"
     runner.write_text(
         "import sys\nimport nbformat\nfrom nbclient import NotebookClient\n"
@@ -108,6 +127,6 @@ def test_the_notebooks_run_in_the_installed_package(installed, tmp_path):
         "               resources={'metadata': {'path': '.'}}).execute()\n")
     for name, parameters in TINY.items():
         (tmp_path / f"{name}.txt").write_text(parameters)
-        done = _run([installed / "python", runner, EXAMPLES / f"{name}.ipynb",
+        done = _run([bin_folder / "python", runner, EXAMPLES / f"{name}.ipynb",
                      tmp_path / f"{name}.txt"], tmp_path)
         assert done.returncode == 0, f"{name}:\n{done.stderr[-3000:]}"
