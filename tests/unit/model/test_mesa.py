@@ -1,6 +1,7 @@
 """Mesa's conventions: running stops run_model, reporters give time series, the collector
 can be replaced, agents can be recorded on small platforms, batch_run has outcomes."""
 
+import inspect
 import math
 
 import mesa
@@ -21,6 +22,9 @@ def test_run_model_stops_after_the_scenarios_steps():
     assert model.running
     model.run_model()
     assert model.steps == 5 and not model.running
+    # Mesa 3 has no scheduler, and nothing here goes by that name: the posting cadence is a
+    # lever, off unless some creator posts on a schedule.
+    assert not hasattr(model, "schedule") and model.lever("cadence") is None
 
 
 def test_model_reporters_are_the_steps_headline_measures(small_run):
@@ -82,8 +86,12 @@ def test_agent_reporters_are_refused_on_a_large_platform():
 
 def test_batch_run_returns_the_headline_measures():
     scenario = small_baseline("population.size=300", "steps=3")
-    rows = mesa.batch_run(EngagementModel, {"config": [scenario], "seed": [1, 2]},
-                          display_progress=False, data_collection_period=1)
+    if "rng" in inspect.signature(mesa.batch_run).parameters:  # Mesa 3.5: seeds go by rng
+        rows = mesa.batch_run(EngagementModel, {"config": [scenario]}, rng=[1, 2],
+                              display_progress=False, data_collection_period=1)
+    else:  # Mesa 3.3: seed is a parameter like any other
+        rows = mesa.batch_run(EngagementModel, {"config": [scenario], "seed": [1, 2]},
+                              display_progress=False, data_collection_period=1)
     assert {row["seed"] for row in rows} == {1, 2}
     assert all(not math.isnan(row["views"]) for row in rows)
     assert max(row["likes"] for row in rows) > 0
