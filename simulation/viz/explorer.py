@@ -169,7 +169,7 @@ def funnel_figure(model: EngagementModel) -> Figure:
         ax.set_xticks(x, segments)
         ax.set_yscale("symlog", linthresh=0.1)
         ax.set_ylabel("per 1 000 impressions")
-        ax.legend(ncols=3, fontsize=6, loc="upper right")
+        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 
@@ -192,7 +192,7 @@ def likes_leads_figure(model: EngagementModel) -> Figure:
         ax.set_xlabel("likes")
         ax.set_ylabel("leads")
         if len(brand_posts):
-            ax.legend(fontsize=6, loc="upper left")
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         else:
             ax.text(0.5, 0.5, "no brand posts yet", transform=ax.transAxes, ha="center")
     return figure
@@ -221,7 +221,7 @@ def target_share_figure(model: EngagementModel) -> Figure:
         ax.set_ylabel("share in target segments")
         ax.set_ylim(0, 1)
         if len(brands):
-            ax.legend(fontsize=6, loc="upper right")
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 
@@ -259,7 +259,7 @@ def feed_mix_figure(model: EngagementModel) -> Figure:
             ax.stackplot(shares.index, *[shares[s] for s in styles], labels=styles,
                          colors=[colours[s] for s in styles])
             ax.set_ylim(0, 1)
-            ax.legend(fontsize=6, loc="lower left")
+            ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.set_xlabel("step")
         ax.set_ylabel("share of impressions")
     return figure
