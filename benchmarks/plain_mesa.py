@@ -133,8 +133,8 @@ def run(viewers: int, warm_up: int, steps: int, seed: int) -> tuple[dict, dict]:
     Two models are built from the same scenario and seed and stepped alike by the
     simulator for ``warm_up`` steps (the same trajectory: a run is determined by its seed),
     so that both versions go on from the same platform; then one is stepped by the
-    simulator and the other by hand, and each is timed. The tier budgets are scaled with
-    the platform, as in scale.py.
+    simulator and the other by hand, and each is timed. The tier budgets follow the
+    platform (they are per viewer), as in scale.py.
     """
     scenario = load_scenario(BASELINE, [*overrides(viewers, warm_up + steps, "scaled", 1.0),
                                         f"population.eager_agents_up_to={viewers}"])

@@ -63,7 +63,7 @@ from simulation.experiments.runs import (
 )
 from simulation.io import results as folders
 from simulation.io.results import ResultsError
-from simulation.measures.aggregate import aggregate, flatten
+from simulation.measures.aggregate import COLUMNS, aggregate, flatten
 from simulation.model import EngagementModel
 
 RUN_TABLES = ("posts", "creators", "steps", "feed_mix", "reach")
@@ -293,12 +293,11 @@ class Results:
 
     @property
     def aggregate(self) -> pd.DataFrame:
-        """Across seeds, per measure: n, mean, sd and the 95% t-interval of the mean
+        """Across seeds, per measure: its label, unit and kind, n, mean, sd and the 95%
+        interval of the mean by the measure's kind, and the interval's method
         (``aggregate.csv`` of a multi-seed folder; the interval is NaN for one run)."""
         if self._aggregate is None:
-            self._aggregate = pd.DataFrame(aggregate(self.summaries),
-                                           columns=["measure", "n", "mean", "sd", "ci_low",
-                                                    "ci_high"])
+            self._aggregate = pd.DataFrame(aggregate(self.summaries), columns=list(COLUMNS))
         return self._aggregate
 
     # --- the tables ----------------------------------------------------------------

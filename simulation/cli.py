@@ -103,7 +103,7 @@ examples:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Print every scenario field with its default value, range and meaning.",
         epilog=f"examples:\n  {PROGRAM} defaults > my_scenario.toml\n"
-               f"  {PROGRAM} defaults --format markdown   # the README's reference table\n")
+               f"  {PROGRAM} defaults --format markdown   # docs/scenarios.md's reference table\n")
     defaults.add_argument("--format", choices=("toml", "markdown"), default="toml")
 
     scenarios = commands.add_parser(
@@ -163,7 +163,7 @@ def _command_run(args: argparse.Namespace) -> int:
                 if row["measure"] in wanted:
                     print(f"  {row['measure']:<52} {_format(row['mean']):>10} "
                           f"[{_format(row['ci_low'])}, {_format(row['ci_high'])}]")
-        print(f"results: {out}/ (aggregate.csv, seed-*/)")
+        print(f"results: {out}/ (aggregate.csv, seed=*/ and a folder per table)")
         _report_after_run(args, out, progress)
         return 0
     seed = scenario.seed if args.seed is None else args.seed
@@ -291,7 +291,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --report   # and DIR/report.html
   {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml --scenario scenarios/baseline.toml \\
       --out results/like-weight-full              # the same sweep on the full-size baseline
-  {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (README)
+  {PROGRAM} sweep FILE --scheduler tcp://login1:8786   # an existing Dask cluster (docs/sweeps.md)
 
 Running the same command again, or --resume DIR, runs only the runs without a completed
 file (failed runs are retried); a changed sweep file is refused with what changed.
@@ -305,7 +305,7 @@ examples:
   {PROGRAM} analyze results/arms --measures 'totals.*' 'brands.glow_skincare.*'
 
 Writes DIR/analysis/: by_point, paired (with arms) and sensitivity (sobol, morris) as .csv and
-.parquet; README.md, 'Sweeps', describes their columns.
+.parquet; docs/sweeps.md, 'Analysis', describes their columns.
 """
 
 
@@ -548,24 +548,28 @@ def _add_figure_commands(commands: argparse._SubParsersAction) -> None:
                     "Lorenz curve and distribution of views, the feed's mix over time. For a "
                     "sweep folder: each metric against each swept parameter (95% bands over "
                     "replicates), heatmaps over pairs of grid parameters, paired differences "
-                    "between arms, Sobol or Morris indices (README, 'Figures and reports'). Each "
+                    "between arms, Sobol or Morris indices (docs/figures.md). Each "
                     "figure NAME.FORMAT comes with NAME.csv, the tidy table of the numbers drawn.",
         epilog=f"""\
 examples:
   {PROGRAM} plot results/baseline-seed1                  # -> results/baseline-seed1/figures/
   {PROGRAM} plot results/baseline-10seeds --format pdf   # vector figures for LaTeX
+  {PROGRAM} plot results/baseline-10seeds --style paper.mplstyle   # your own Matplotlib style
   {PROGRAM} plot results/baseline-seed1 --format svg --out paper/figures
   {PROGRAM} plot results/like_weight_vs_leads-sweep     # a sweep (analysed first if needed)
   {PROGRAM} plot results/arms --metric totals.leads --metric 'brands.*.leads_per_1k_likes'
 """)
     plot.add_argument("results", type=Path,
-                      help="results folder of `run` (one run, or --seeds N with seed-*/), or a "
+                      help="results folder of `run` (one run, or --seeds N with seed=*/), or a "
                            "sweep folder of `sweep`")
     plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                       help="png (200 dpi), svg or pdf (default: png)")
     plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
     plot.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                       help=METRIC_HELP)
+    plot.add_argument("--style", type=Path, metavar="FILE",
+                      help="a Matplotlib style file applied over the house style (e.g. "
+                           "'font.size: 9' lines); default: the house style")
     plot.add_argument("--quiet", action="store_true", help="no progress bar and no file list")
 
     report = commands.add_parser(
@@ -585,7 +589,7 @@ examples:
   {PROGRAM} sweep scenarios/sweeps/likes_vs_leads_arms.toml --report   # sweep, then report
 """)
     report.add_argument("results", type=Path,
-                        help="results folder of `run` (one run, or --seeds N with seed-*/), or "
+                        help="results folder of `run` (one run, or --seeds N with seed=*/), or "
                              "a sweep folder of `sweep`")
     report.add_argument("--format", choices=("html", "md"), default="html",
                         help="html (one self-contained file) or md (Markdown + images folder)")
@@ -593,10 +597,30 @@ examples:
                         help="report file (default: RESULTS/report.html or RESULTS/report.md)")
     report.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                         help=METRIC_HELP)
+    report.add_argument("--style", type=Path, metavar="FILE",
+                        help="a Matplotlib style file for the report's figures")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _style_of(args: argparse.Namespace):
+    """The figures' style for --style (read before any work: a bad file stops here)."""
+    from simulation.io.results import ResultsError
+    from simulation.viz.style import StyleError, read_style, user_style
+
+    if args.style is not None:
+        try:
+            read_style(args.style)
+        except StyleError as exc:
+            raise ResultsError(str(exc)) from None
+    return user_style(args.style)
+
+
 def _command_plot(args: argparse.Namespace) -> int:
+    with _style_of(args):
+        return _plot(args)
+
+
+def _plot(args: argparse.Namespace) -> int:
     from simulation.io.results import ResultsError, is_sweep_folder, open_results
     from simulation.viz.run_figures import plot_results
 
@@ -628,8 +652,9 @@ def _command_plot(args: argparse.Namespace) -> int:
 def _command_report(args: argparse.Namespace) -> int:
     from simulation.viz.reports import describe, write_report
 
-    print(describe(write_report(args.results, args.out, args.format, progress=not args.quiet,
-                                metrics=args.metrics)))
+    with _style_of(args):
+        print(describe(write_report(args.results, args.out, args.format,
+                                    progress=not args.quiet, metrics=args.metrics)))
     return 0
 
 

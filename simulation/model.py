@@ -152,7 +152,7 @@ class EngagementModel(Model):
         self.initial_followers = self.follows.count.copy()
 
         # What the platform knows and keeps.
-        self.tiers = StagedDistribution(config.ranking.distribution)
+        self.tiers = StagedDistribution(config.ranking.distribution, config.population.size)
         lever_columns = {name: column for lever in self.levers.values()
                          for name, column in lever.post_columns.items()}
         self.posts = PostStore(len(config.topics), len(config.population.segments),

@@ -24,7 +24,7 @@ from simulation.config.shipped import find_file, shipped_names
 from simulation.core.program import PROGRAM
 
 HINT = (f"Fix the fields above. `{PROGRAM} defaults` prints every field with its default, "
-        "and README.md lists each field's allowed range.")
+        "and docs/scenarios.md lists each field's allowed range.")
 
 
 class ScenarioError(Exception):

@@ -17,16 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
 from simulation.config.reference import render_toml
 from simulation.config.scenario import Scenario
+from simulation.io.folders import seed_folder, seed_table
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import result_folder, write_json, write_parquet, write_text
 from simulation.kernels.compiler import share_cores
 from simulation.measures import summarize
-from simulation.measures.aggregate import across_seed_rows, aggregate
+from simulation.measures.aggregate import COLUMNS, across_seed_rows, aggregate
 from simulation.measures.social import across_seed_measures
 from simulation.model import EngagementModel
 
@@ -111,18 +113,29 @@ def outputs_of(result: RunResult, command: list[str] | None = None) -> RunOutput
                       manifest(model, result.wall_seconds, peak_memory_mb(), command))
 
 
-def write_outputs(outputs: RunOutputs, folder: Path) -> None:
-    """Write a run's files into ``folder`` (which must be new)."""
+def write_outputs(outputs: RunOutputs, folder: Path, dataset: Path | None = None) -> None:
+    """Write a run's files into ``folder`` (which must be new).
+
+    With ``dataset`` (a folder of several seeds), ``folder`` gets the run's record and each
+    table goes to its hive-style partition ``dataset/<table>/seed=<n>/`` (``io/folders.py``).
+    """
     write_json(folder / "summary.json", outputs.summary)
     for name, table in outputs.tables.items():
-        write_parquet(folder / f"{name}.parquet", table)
+        if dataset is None:
+            path = folder / f"{name}.parquet"
+        else:
+            path = seed_table(dataset, name, int(outputs.summary["seed"]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(path, table)
     write_text(folder / "scenario.toml", outputs.scenario_toml)
     write_json(folder / "manifest.json", outputs.manifest)
 
 
-def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
-    """Write every output file of a finished run into ``folder`` (which must be new)."""
-    write_outputs(outputs_of(result, command), folder)
+def write_run(result: RunResult, folder: Path, command: list[str] | None = None,
+              dataset: Path | None = None) -> None:
+    """Write every output file of a finished run into ``folder`` (which must be new); with
+    ``dataset``, its tables into the partitions of a folder of several seeds."""
+    write_outputs(outputs_of(result, command), folder, dataset)
 
 
 def run_to_folder(scenario: Scenario, out: str | Path, seed: int | None = None,
@@ -172,19 +185,23 @@ def run_many(scenario: Scenario, seeds: list[int], workers: int = 1, progress: b
 
 def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
               command: list[str] | None = None, workers: int = 1) -> list[dict[str, Any]]:
-    """Run each seed into ``out/seed-<seed>/`` and write ``out/aggregate.{json,csv}``.
+    """Run each seed and write ``out/aggregate.{json,csv}`` beside the runs.
 
+    Each seed's record (summary, manifest, scenario) goes to ``out/seed=<seed>/`` and its
+    tables to the hive-style datasets ``out/<table>/seed=<seed>/`` (``io/folders.py``), so
+    that ``pandas.read_parquet(out / "posts")`` reads every seed's posts at once.
     ``workers`` processes run the seeds (1: this process, one after another); the files
     are the same whatever their number. The whole folder is built under a temporary name
-    and appears only when all seeds are done. Returns the aggregate rows.
+    and appears only when all seeds are done. Returns the aggregate rows
+    (:data:`simulation.measures.aggregate.COLUMNS`).
     """
     summaries = []
     with result_folder(out) as building:
         for seed, outputs in zip(seeds, run_many(scenario, seeds, workers, progress, command),
                                  strict=True):
-            run_folder = building / f"seed-{seed}"
+            run_folder = building / seed_folder(seed)
             run_folder.mkdir()
-            write_outputs(outputs, run_folder)
+            write_outputs(outputs, run_folder, dataset=building)
             summaries.append(outputs.summary)
         rows = aggregate(summaries)
         # Measures of the set of runs (replicate worlds), not of one run: one row each.
@@ -192,8 +209,6 @@ def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: b
         rows += across_seed_rows(across, len(summaries))
         write_json(building / "aggregate.json", {"scenario": scenario.name, "seeds": seeds,
                                                  "measures": rows, "across_seeds": across})
-        header = "measure,n,mean,sd,ci_low,ci_high\n"
-        body = "".join(f"{r['measure']},{r['n']},{r['mean']!r},{r['sd']!r},{r['ci_low']!r},"
-                       f"{r['ci_high']!r}\n" for r in rows)
-        write_text(building / "aggregate.csv", header + body)
+        write_text(building / "aggregate.csv",
+                   pd.DataFrame(rows, columns=list(COLUMNS)).to_csv(index=False))
     return rows

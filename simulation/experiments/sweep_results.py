@@ -1,4 +1,4 @@
-"""Reading a sweep folder back for figures and the report: the tables of :mod:`sweep_plots`.
+"""Reading a sweep folder back for figures and the report: the tables of ``viz/sweep_figures.py``.
 
 ``python run.py plot SWEEP_DIR`` and ``python run.py report SWEEP_DIR`` start
 here. A sweep folder (written by ``python run.py sweep``) holds ``sweep.json``

@@ -1,7 +1,7 @@
 """Sweep files: a base scenario, a design over its fields, replicates and paired arms.
 
 A sweep file (TOML, or YAML read safely) names a base scenario and says what to
-vary (README, "Sweeps")::
+vary (docs/sweeps.md)::
 
     scenario = "small_platform.toml"         # relative to the sweep file
     set = { steps = 48 }                     # optional overrides of the base, as --set
@@ -83,7 +83,7 @@ NO_ARM = "base"
 """The arm name of every run of a sweep without ``[[arms]]``."""
 
 
-SWEEP_HINT = ("README.md, section 'Sweeps', describes sweep files; "
+SWEEP_HINT = ("docs/sweeps.md describes sweep files; "
               f"`{PROGRAM} sweep --help` shows examples.")
 
 

@@ -57,19 +57,23 @@ def explorer_scenario(scenario: str | Path = "baseline", viewers: int | None = N
     """The scenario the explorer runs: a scenario file or shipped name with the sliders' values.
 
     ``viewers`` sets ``population.size`` (default: the scenario's, at most
-    :data:`DEFAULT_VIEWERS`); tier budgets are scaled with the platform's size and then
-    multiplied by ``tier_budgets``; ``intent`` multiplies every segment's mean purchase
-    intent (its Beta keeps its concentration a + b; the mean is kept below 0.95). A value
-    left at None keeps the scenario's.
+    :data:`DEFAULT_VIEWERS`); tier budgets follow the platform's size (per-viewer budgets
+    do by themselves; budgets in impressions are scaled) and are multiplied by
+    ``tier_budgets``; ``intent`` multiplies every segment's mean purchase intent (its Beta
+    keeps its concentration a + b; the mean is kept below 0.95). A value left at None keeps
+    the scenario's.
     """
     base = load_scenario(scenario)
     size = min(base.population.size, DEFAULT_VIEWERS) if viewers is None else int(viewers)
     changes = [f"population.size={size}"]
-    scale = size / base.population.size * tier_budgets
-    for index, tier in enumerate(base.ranking.distribution.tiers):
-        if tier.budget != "unlimited":
-            changes.append(f"ranking.distribution.tiers[{index}].budget="
-                           f"{max(1, round(tier.budget * scale))}")
+    distribution = base.ranking.distribution
+    per_viewer = distribution.budget_unit == "per_viewer"  # these scale with the platform
+    for index, tier in enumerate(distribution.tiers):
+        if tier.budget == "unlimited":
+            continue
+        budget = (tier.budget * tier_budgets if per_viewer else
+                  max(1, round(tier.budget * size / base.population.size * tier_budgets)))
+        changes.append(f"ranking.distribution.tiers[{index}].budget={budget!r}")
     for name, value in (("like", like_weight), ("share", share_weight), ("lead", lead_weight)):
         if value is not None:
             changes.append(f"ranking.weights.{name}={float(value)!r}")

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 import simulation as sim
 from simulation.io.storage import to_jsonable
-from simulation.measures.aggregate import flatten
+from simulation.measures.aggregate import COLUMNS, flatten
 from tests.support.scenarios import BASELINE, TINY_SWEEP_HEADER
 
 TINY = {"population.size": 400, "steps": 4}
@@ -111,7 +111,7 @@ def test_several_seeds_in_workers_give_what_one_worker_gives(tmp_path):
     opened = sim.open_results(tmp_path / "two")
     assert written.seeds == opened.seeds == [3, 4] and same(opened.summaries, alone.summaries)
     pd.testing.assert_frame_equal(opened.posts, alone.posts)
-    assert list(opened.aggregate.columns) == ["measure", "n", "mean", "sd", "ci_low", "ci_high"]
+    assert list(opened.aggregate.columns) == list(COLUMNS) == list(alone.aggregate.columns)
 
 
 def test_one_run_written_and_opened(tmp_path):

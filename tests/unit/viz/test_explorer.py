@@ -37,7 +37,19 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-sync"]
 
 
-def test_the_sliders_change_the_scenario():
+@pytest.fixture(scope="module")
+def absolute_budgets(tmp_path_factory) -> Path:
+    """The baseline at 2 000 viewers with tier budgets in impressions."""
+    path = tmp_path_factory.mktemp("scenarios") / "absolute.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[population]\nsize = 2000\n'
+                    '[ranking.distribution]\nbudget_unit = "impressions"\n'
+                    '[[ranking.distribution.tiers]]\nbudget = 30\n'
+                    '[[ranking.distribution.tiers]]\nbudget = 150\n'
+                    '[[ranking.distribution.tiers]]\nbudget = "unlimited"\n')
+    return path
+
+
+def test_the_sliders_change_the_scenario(absolute_budgets):
     base = explorer_scenario(BASELINE)
     assert base.population.size == 5000  # the baseline's 20 000, capped for responsiveness
     budgets = [tier.budget for tier in load_scenario(BASELINE).ranking.distribution.tiers]
@@ -48,8 +60,12 @@ def test_the_sliders_change_the_scenario():
     assert changed.ranking.weights.lead == 50.0 and not changed.funnel.show_like_counts
     assert changed.styles["entertainment"].trend_riding == 0.2
     scaled = [tier.budget for tier in changed.ranking.distribution.tiers]
-    for before, after in zip(budgets, scaled, strict=True):
-        assert after == before if before == "unlimited" else after == round(before * 0.2)
+    for before, after in zip(budgets, scaled, strict=True):  # per viewer: only the slider's x2
+        assert after == before if before == "unlimited" else after == pytest.approx(2 * before)
+    absolute = explorer_scenario(absolute_budgets, viewers=1000, tier_budgets=2.0)
+    given = load_scenario(absolute_budgets).ranking.distribution.tiers
+    assert [t.budget for t in absolute.ranking.distribution.tiers[:2]] == [
+        max(1, round(t.budget * 1000 / 2000 * 2.0)) for t in given[:2]]
     for old, new in zip(base.population.segments, changed.population.segments, strict=True):
         assert new.intent.mean == pytest.approx(min(0.95, 2 * old.intent.mean))
         assert new.intent.a + new.intent.b == pytest.approx(old.intent.a + old.intent.b)
