@@ -7,6 +7,7 @@ command line, the tests and the sweep engine all run models the same way.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import resource
 import sys
 import time
@@ -176,8 +177,12 @@ def run_many(scenario: Scenario, seeds: list[int], workers: int = 1, progress: b
                 bar.update()
             return
         jobs = [(scenario, seed, command) for seed in seeds]
-        with ProcessPoolExecutor(max_workers=min(workers, len(seeds)), initializer=share_cores,
-                                 initargs=(min(workers, len(seeds)),)) as pool:
+        processes = min(workers, len(seeds))
+        # Fresh interpreters (spawn), not forks: this process's kernels may have started
+        # OpenMP threads, and a forked child of such a process aborts.
+        with ProcessPoolExecutor(max_workers=processes, initializer=share_cores,
+                                 initargs=(processes,),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
             for outputs in pool.map(_outputs_of_seed, jobs):
                 yield outputs
                 bar.update()
