@@ -364,13 +364,15 @@ def _seed_list(scenario: Scenario, seed: int | None, seeds: int | Sequence[int] 
 def run(source: Scenario | Mapping[str, Any] | str | Path = "baseline",
         overrides: Overrides | None = None, *, seed: int | None = None,
         seeds: int | Sequence[int] | None = None, workers: int | None = None,
-        out: str | Path | None = None, progress: bool = True) -> Results:
+        out: str | Path | None = None, overwrite: bool = False,
+        progress: bool = True) -> Results:
     """Run a scenario: one seed (default: the scenario's), or several.
 
     ``seeds``: a count of consecutive seeds from ``seed`` (as ``run --seeds N``) or a list.
     ``workers``: processes for several seeds (default: one per core; results do not
-    depend on it). ``out``: also write the results folder ``run`` writes (replaced only
-    when the runs are done). Progress bars are Jupyter widgets in a notebook.
+    depend on it). ``out``: also write the results folder ``run`` writes; it must be new or
+    empty, or, with ``overwrite``, a results folder of this program, which is replaced only
+    when the runs are done. Progress bars are Jupyter widgets in a notebook.
     """
     scenario = load(source, overrides)
     chosen = _seed_list(scenario, seed, seeds)
@@ -383,12 +385,12 @@ def run(source: Scenario | Mapping[str, Any] | str | Path = "baseline",
             return Results([Run.of_result(result)], scenario.name)
         folder = Path(out)
         result = run_to_folder(scenario, folder, seed=run_seed, progress=progress,
-                               command=["simulation.run"])
+                               command=["simulation.run"], overwrite=overwrite, option="out")
         return Results([Run.of_result(result, folder)], scenario.name, folder)
     workers = workers or default_workers()
     if out is not None:
         run_seeds(scenario, chosen, out, progress=progress, command=["simulation.run"],
-                  workers=workers)
+                  workers=workers, overwrite=overwrite, option="out")
         return _open_run_folder(Path(out))
     runs = [Run.of_outputs(outputs)
             for outputs in run_many(scenario, chosen, workers, progress)]

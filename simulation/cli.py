@@ -12,6 +12,7 @@ import math
 import sys
 from pathlib import Path
 
+from simulation.core.interrupts import exit_status, signal_name, terminate_as_interrupt
 from simulation.core.program import PROGRAM
 
 EPILOG = f"""\
@@ -82,8 +83,12 @@ examples:
                      help="override any field, e.g. --set population.segments[0].share=0.6 "
                           "(values are TOML: numbers, true/false, \"strings\", [lists])")
     run.add_argument("--out", type=Path,
-                     help="results folder (default: results/<scenario>-seed<N> or "
-                          "results/<scenario>-<N>seeds); replaced when the run completes")
+                     help="results folder, new (default: results/<scenario>-seed<N> or "
+                          "results/<scenario>-<N>seeds, ending in -set-<digest> when --set, "
+                          "--viewers or --steps change the scenario)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace an existing results folder of this program (all of it, "
+                          "once the new one is complete); never anything else")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     run.add_argument("--report", action="store_true",
                      help="also write <results folder>/report.html (see `report --help`)")
@@ -130,9 +135,9 @@ def _format(value: float) -> str:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from simulation.config.loading import ScenarioError, load_scenario
+    from simulation.config.loading import ScenarioError, check_seed, load_scenario
     from simulation.experiments.executor import default_workers
-    from simulation.experiments.runs import run_seeds, run_to_folder, seeds_of
+    from simulation.experiments.runs import default_out, run_seeds, run_to_folder, seeds_of
     from simulation.viz.terminal import render_summary
 
     overrides = list(args.overrides)
@@ -141,19 +146,22 @@ def _command_run(args: argparse.Namespace) -> int:
     if args.viewers is not None:
         overrides.append(f"population.size={args.viewers}")
     scenario = load_scenario(args.scenario, overrides)
+    if args.seed is not None:
+        check_seed(args.seed)
     if args.seeds is not None and args.seeds < 1:
         raise ScenarioError("error: --seeds: must be at least 1")
     if args.workers is not None and args.workers < 1:
         raise ScenarioError("error: --workers: must be at least 1")
     command = [PROGRAM, *sys.argv[1:]]
-    stem = args.scenario.stem
     progress = not args.quiet
+    out = args.out or default_out(args.scenario, scenario, args.seed, args.seeds, overrides)
+    option = "--out" if args.out else "results folder"
     if args.seeds:
         seeds = seeds_of(scenario, args.seed, args.seeds)
-        out = args.out or Path("results") / f"{stem}-{args.seeds}seeds"
+        check_seed(seeds[-1], f"--seeds {args.seeds} from seed {seeds[0]}")
         workers = args.workers or default_workers()
         rows = run_seeds(scenario, seeds, out, progress=progress, command=command,
-                         workers=workers)
+                         workers=workers, overwrite=args.overwrite, option=option)
         if not args.quiet:
             wanted = set(HEADLINE_MEASURES) | set(ACROSS_SEED_HEADLINES) | {
                 r["measure"] for r in rows if r["measure"].endswith("likes_leads_spearman")}
@@ -167,8 +175,8 @@ def _command_run(args: argparse.Namespace) -> int:
         _report_after_run(args, out, progress)
         return 0
     seed = scenario.seed if args.seed is None else args.seed
-    out = args.out or Path("results") / f"{stem}-seed{seed}"
-    result = run_to_folder(scenario, out, seed=seed, progress=progress, command=command)
+    result = run_to_folder(scenario, out, seed=seed, progress=progress, command=command,
+                           overwrite=args.overwrite, option=option)
     if not args.quiet:
         print(render_summary(result.summary))
         print(f"\nwall time {result.wall_seconds:.1f} s")
@@ -295,7 +303,9 @@ examples:
 
 Running the same command again, or --resume DIR, runs only the runs without a completed
 file (failed runs are retried); a changed sweep file is refused with what changed.
-Exit status: 0 all runs done, 1 some runs failed, 2 bad input, 130 interrupted.
+Exit status: 0 all runs done, 1 some runs failed, 2 bad input, 3 no Dask worker left,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP). Every session is recorded in
+manifest.json; a damaged run file is computed again, with a note.
 """
 
 
@@ -348,9 +358,14 @@ def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
-    from simulation.config.loading import ScenarioError
+    from simulation.config.loading import ScenarioError, read_text
     from simulation.config.shipped import find_file
-    from simulation.experiments.executor import SweepInterrupted, read_record, run_sweep
+    from simulation.experiments.executor import (
+        SweepInterrupted,
+        SweepStalledError,
+        read_record,
+        run_sweep,
+    )
     from simulation.experiments.sweeps import load_sweep, sweep_from_record
 
     if (args.file is None) == (args.resume is None):
@@ -377,7 +392,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         entropy = int(record["root_entropy"]) if record else None
         sweep = load_sweep(args.file, args.scenario, args.overrides, root_entropy=entropy,
                            progress=progress)
-        source_text = args.file.read_text(encoding="utf-8")
+        source_text = read_text(args.file)
         step_tables = args.step_tables
     seed = (f"root seed {sweep.root_entropy}" if sweep.spec.sweep.seed is not None else
             f"root seed {sweep.root_entropy} (drawn; add `seed = {sweep.root_entropy}` under "
@@ -394,10 +409,19 @@ def _command_sweep(args: argparse.Namespace) -> int:
                             source_text=source_text)
     except SweepInterrupted as stop:
         o = stop.outcome
-        print(f"\ninterrupted: {o.done} of {o.total} runs done, {o.failed} failed, {o.pending} "
-              f"pending. Completed runs are kept.\nResume with: {PROGRAM} sweep --resume {folder}"
-              " (or run the same command again)", file=sys.stderr)
-        return 130
+        print(f"\ninterrupted ({stop.signal}): {o.done} of {o.total} runs done, {o.failed} "
+              f"failed, {o.pending} pending. Completed runs are kept.\nResume with: {PROGRAM} "
+              f"sweep --resume {folder} (or run the same command again)", file=sys.stderr)
+        return stop.exit_status
+    except SweepStalledError as stalled:
+        o = stalled.outcome
+        where = (f"the scheduler {args.scheduler} has no worker left: start workers for it "
+                 f"(`dask worker {args.scheduler}`), then" if args.scheduler else
+                 "every local worker process has died (out of memory? see the system log);")
+        print(f"\nstopped ({stalled.reason}): {o.done} of {o.total} runs done, {o.failed} "
+              f"failed, {o.pending} pending. Completed runs are kept.\n{where} resume with: "
+              f"{PROGRAM} sweep --resume {folder}", file=sys.stderr)
+        return stalled.exit_status
     rate = (f"; this session ran {outcome.ran} in {outcome.wall_seconds:.1f} s "
             f"({outcome.runs_per_minute:.1f} runs/minute on {outcome.workers} worker(s))"
             if outcome.ran else "; nothing left to run")
@@ -439,7 +463,9 @@ examples:
     effects.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="PATH=VALUE", help="override a field of every scenario")
     effects.add_argument("--out", type=Path, default=Path("results") / "effects",
-                         help="results folder (default results/effects)")
+                         help="results folder, new (default results/effects)")
+    effects.add_argument("--overwrite", action="store_true",
+                         help="replace an existing effects folder of this program")
     effects.add_argument("--only", nargs="+", metavar="SCENARIO",
                          help="only these of the four scenarios, by name (e.g. "
                               "audience_dilution_control)")
@@ -450,15 +476,18 @@ def _command_effects(args: argparse.Namespace) -> int:
     import csv
     import io
 
-    from simulation.config.loading import ScenarioError
+    from simulation.config.loading import ScenarioError, check_seed
     from simulation.experiments.effects import CHECKS, render_table, run_checks, shown, tally
     from simulation.experiments.executor import default_workers
-    from simulation.io.storage import result_folder
+    from simulation.io.folders import EFFECTS_FORMAT
+    from simulation.io.storage import claim_output, write_json
 
     if args.workers is None:
         args.workers = min(default_workers(), args.seeds * len(CHECKS))
     if args.seeds < 1 or args.workers < 1:
         raise ScenarioError("error: --seeds and --workers must be at least 1")
+    check_seed(args.seed)
+    check_seed(args.seed + args.seeds - 1, f"--seeds {args.seeds} from --seed {args.seed}")
     overrides = list(args.overrides)
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
@@ -471,9 +500,6 @@ def _command_effects(args: argparse.Namespace) -> int:
         raise ScenarioError(f"error: --only {' '.join(unknown)}: not an effect scenario; "
                             f"choose among {', '.join(names)}")
     checks = tuple(c for c in CHECKS if not args.only or c.scenario.stem in args.only)
-    rows = run_checks(seeds, overrides, workers=args.workers, checks=checks,
-                      progress=not args.quiet)
-    table = tally(rows)
 
     def csv_text(records: list[dict]) -> str:
         buffer = io.StringIO()
@@ -482,13 +508,20 @@ def _command_effects(args: argparse.Namespace) -> int:
         writer.writerows(records)
         return buffer.getvalue()
 
-    markdown = render_table(table)
-    with result_folder(args.out) as building:
+    with claim_output(args.out, args.overwrite, (EFFECTS_FORMAT,)) as building:
+        rows = run_checks(seeds, overrides, workers=args.workers, checks=checks,
+                          progress=not args.quiet)
+        table = tally(rows)
+        markdown = render_table(table)
         (building / "per_seed.csv").write_text(csv_text(rows), encoding="utf-8")
         (building / "criteria.csv").write_text(csv_text(table), encoding="utf-8")
         (building / "criteria.md").write_text(
             f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}\n\n"
             + markdown, encoding="utf-8")
+        write_json(building / "manifest.json", {
+            "format": EFFECTS_FORMAT, "seeds": seeds, "overrides": overrides,
+            "scenarios": [check.scenario.stem for check in checks],
+            "command": [PROGRAM, *sys.argv[1:]]})
     print(markdown, end="")
     print(f"results: {args.out}/ (per_seed.csv, criteria.csv, criteria.md)")
     if shown(table):
@@ -509,7 +542,8 @@ def _command_analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    """Entry point; returns the exit status (0 ok, 2 bad input, 130 interrupted by Ctrl-C,
+    143 by SIGTERM, 129 by SIGHUP)."""
     args = _build_parser().parse_args(argv)
     handlers = {"run": _command_run, "validate": _command_validate,
                 "defaults": _command_defaults, "scenarios": _command_scenarios,
@@ -517,7 +551,8 @@ def main(argv: list[str] | None = None) -> int:
                 "sweep": _command_sweep, "analyze": _command_analyze,
                 "effects": _command_effects}
     try:
-        return handlers[args.command](args)
+        with terminate_as_interrupt():  # SIGTERM and SIGHUP clean up as Ctrl-C does
+            return handlers[args.command](args)
     except Exception as exc:
         # ScenarioError and ResultsError (bad input: one message, no traceback) carry their
         # exit status; they are recognised by it so that no command imports them all.
@@ -526,10 +561,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(exc, file=sys.stderr)
         return status
-    except KeyboardInterrupt:
-        print("\ninterrupted: no results folder was written (partial files were removed)",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print(f"\ninterrupted ({signal_name(stop)}): no results folder was written (partial "
+              "files were removed)", file=sys.stderr)
+        return exit_status(stop)
 
 
 METRIC_HELP = ("sweep folders: a metric to draw, by summary path or glob pattern, e.g. "
@@ -565,6 +600,8 @@ examples:
     plot.add_argument("--format", choices=("png", "svg", "pdf"), default="png",
                       help="png (200 dpi), svg or pdf (default: png)")
     plot.add_argument("--out", type=Path, help="folder for the figures (default: RESULTS/figures)")
+    plot.add_argument("--overwrite", action="store_true",
+                      help="--out may hold files: replace figures of the same names in it")
     plot.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                       help=METRIC_HELP)
     plot.add_argument("--style", type=Path, metavar="FILE",
@@ -595,6 +632,8 @@ examples:
                         help="html (one self-contained file) or md (Markdown + images folder)")
     report.add_argument("--out", type=Path,
                         help="report file (default: RESULTS/report.html or RESULTS/report.md)")
+    report.add_argument("--overwrite", action="store_true",
+                        help="replace the --out file (and its figures folder) if it exists")
     report.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                         help=METRIC_HELP)
     report.add_argument("--style", type=Path, metavar="FILE",
@@ -622,9 +661,12 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 def _plot(args: argparse.Namespace) -> int:
     from simulation.io.results import ResultsError, is_sweep_folder, open_results
+    from simulation.io.storage import check_file_output
     from simulation.viz.run_figures import plot_results
 
     out = args.out or args.results / "figures"
+    if args.out is not None:  # RESULTS/figures is this program's: replaced figure by figure
+        check_file_output(args.out, args.overwrite, folder=True)
     if is_sweep_folder(args.results):
         from simulation.experiments.sweep_results import open_sweep
         from simulation.viz.sweep_figures import plot_sweep
@@ -650,8 +692,14 @@ def _plot(args: argparse.Namespace) -> int:
 
 
 def _command_report(args: argparse.Namespace) -> int:
+    from simulation.io.storage import check_file_output
     from simulation.viz.reports import describe, write_report
 
+    if args.out is not None:  # RESULTS/report.* is this program's: replaced
+        check_file_output(args.out, args.overwrite)
+        if args.format == "md":
+            check_file_output(args.out.parent / f"{args.out.stem}_figures", args.overwrite,
+                              "--out (its figures)", folder=True)
     with _style_of(args):
         print(describe(write_report(args.results, args.out, args.format,
                                     progress=not args.quiet, metrics=args.metrics)))

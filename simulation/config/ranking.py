@@ -12,19 +12,25 @@ from simulation.config.base import Section
 
 
 class RankingWeights(Section):
-    """Value of each predicted engagement in the For-You score (the leaked 'Algo 101' V terms)."""
+    """Value of each predicted engagement in the For-You score (the leaked 'Algo 101' V terms).
 
-    like: float = Field(1.0, ge=-100, le=100, description="Value of a predicted like.")
-    comment: float = Field(2.0, ge=-100, le=100, description="Value of a predicted comment.")
-    share: float = Field(4.0, ge=-100, le=100, description="Value of a predicted share.")
-    save: float = Field(2.0, ge=-100, le=100, description="Value of a predicted save.")
-    follow: float = Field(4.0, ge=-100, le=100, description="Value of a predicted follow.")
-    playtime: float = Field(0.1, ge=-100, le=100,
+    Values are not negative: the score is scaled by the viewer's affinity, cut by the
+    same-author penalty and by an integrity lever's score multiplier, all of which assume
+    a score >= 0 (a negative one would rank the least affine posts first and reward the
+    penalty). To value an engagement less, lower its weight towards 0.
+    """
+
+    like: float = Field(1.0, ge=0, le=100, description="Value of a predicted like.")
+    comment: float = Field(2.0, ge=0, le=100, description="Value of a predicted comment.")
+    share: float = Field(4.0, ge=0, le=100, description="Value of a predicted share.")
+    save: float = Field(2.0, ge=0, le=100, description="Value of a predicted save.")
+    follow: float = Field(4.0, ge=0, le=100, description="Value of a predicted follow.")
+    playtime: float = Field(0.1, ge=0, le=100,
                             description="Value of the expected share of the video watched.")
-    view: float = Field(0.0, ge=-100, le=100, description="Value of a predicted view (Pplay).")
-    profile_visit: float = Field(0.0, ge=-100, le=100,
+    view: float = Field(0.0, ge=0, le=100, description="Value of a predicted view (Pplay).")
+    profile_visit: float = Field(0.0, ge=0, le=100,
                                  description="Value of a predicted profile visit.")
-    lead: float = Field(0.0, ge=-1000, le=1000, description="Value of a predicted lead.")
+    lead: float = Field(0.0, ge=0, le=1000, description="Value of a predicted lead.")
 
 
 class CandidateQuotas(Section):

@@ -57,6 +57,9 @@ def allowed(field: FieldInfo) -> str:
             choices.append(f"{type_name(number)} {', '.join(bounds(metadata))}".strip())
     if choices:
         parts.append(" | ".join(choices))
+    elif not any(isinstance(c, annotated_types.Gt | annotated_types.Ge) for c in field.metadata) \
+            and any(member in (int, float) for member in _members(field.annotation)):
+        parts.insert(0, "any sign")  # negative values are meant (log-odds, weights of appeal)
     return ", ".join(parts)
 
 

@@ -7,6 +7,8 @@ command line, the tests and the sweep engine all run models the same way.
 from __future__ import annotations
 
 import ctypes
+import hashlib
+import json
 import multiprocessing
 import resource
 import sys
@@ -22,11 +24,13 @@ import pandas as pd
 import pyarrow as pa
 from tqdm.auto import tqdm
 
+from simulation.config.loading import load_scenario
 from simulation.config.reference import render_toml
 from simulation.config.scenario import Scenario
-from simulation.io.folders import seed_folder, seed_table
+from simulation.experiments.memory import check_memory
+from simulation.io.folders import RUN_FORMAT, SEEDS_FORMAT, seed_folder, seed_table
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
-from simulation.io.storage import result_folder, write_json, write_parquet, write_text
+from simulation.io.storage import claim_output, write_json, write_parquet, write_text
 from simulation.kernels.compiler import share_cores
 from simulation.measures import summarize
 from simulation.measures.aggregate import COLUMNS, across_seed_rows, aggregate
@@ -76,6 +80,7 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     each run: ``SeedSequence(root, spawn_key=(point, replicate))``.
     """
     started = time.perf_counter()
+    check_memory(scenario)  # stop before allocating what cannot fit
     reuse_freed_memory()
     model = EngagementModel(scenario, seed=seed)
     bar = tqdm(total=scenario.steps, desc=label or f"{scenario.name} seed {model.seed_value}",
@@ -111,7 +116,8 @@ def outputs_of(result: RunResult, command: list[str] | None = None) -> RunOutput
     for lever in model.levers.values():
         tables.update(lever.tables(model.state))
     return RunOutputs(result.summary, tables, render_toml(model.config, comments=False),
-                      manifest(model, result.wall_seconds, peak_memory_mb(), command))
+                      {"format": RUN_FORMAT,
+                       **manifest(model, result.wall_seconds, peak_memory_mb(), command)})
 
 
 def write_outputs(outputs: RunOutputs, folder: Path, dataset: Path | None = None) -> None:
@@ -129,6 +135,7 @@ def write_outputs(outputs: RunOutputs, folder: Path, dataset: Path | None = None
             path.parent.mkdir(parents=True, exist_ok=True)
         write_parquet(path, table)
     write_text(folder / "scenario.toml", outputs.scenario_toml)
+    # Written last: its format marks the folder as a complete run of this program.
     write_json(folder / "manifest.json", outputs.manifest)
 
 
@@ -139,13 +146,47 @@ def write_run(result: RunResult, folder: Path, command: list[str] | None = None,
     write_outputs(outputs_of(result, command), folder, dataset)
 
 
+REPLACEABLE = (RUN_FORMAT, SEEDS_FORMAT)
+"""What a run may replace when asked to (``--overwrite``): a folder of one run or of seeds."""
+
+
 def run_to_folder(scenario: Scenario, out: str | Path, seed: int | None = None,
-                  progress: bool = True, command: list[str] | None = None) -> RunResult:
-    """Run one seed and write its results folder atomically (nothing is left if it fails)."""
-    with result_folder(out) as building:
+                  progress: bool = True, command: list[str] | None = None,
+                  overwrite: bool = False, option: str = "--out") -> RunResult:
+    """Run one seed and write its results folder atomically (nothing is left if it fails).
+
+    ``out`` must be new or empty, or a results folder of this program if ``overwrite``
+    (:func:`~simulation.io.storage.claim_output`); otherwise OutputError before any work,
+    naming ``out`` after ``option``.
+    """
+    check_memory(scenario)
+    with claim_output(out, overwrite, REPLACEABLE, option) as building:
         result = simulate(scenario, seed=seed, progress=progress)
         write_run(result, building, command)
     return result
+
+
+def default_out(path: str | Path, scenario: Scenario, first_seed: int | None = None,
+                count: int | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Path:
+    """The results folder of a run when none is given: its name says what was run.
+
+    ``results/<file stem>-seed<N>`` for one seed, ``results/<stem>-<count>seeds`` for
+    several (``-from<N>`` when they do not start at the file's seed); with overrides that
+    change the scenario, ``-set-<8 hex digits>`` (a digest of the resolved scenario), so
+    that a run with other overrides never lands in the folder of the plain one, and the
+    same overrides again find their own folder.
+    """
+    stem = Path(path).stem
+    if count:
+        name = f"{stem}-{count}seeds"
+        if first_seed is not None and first_seed != scenario.seed:
+            name += f"-from{first_seed}"
+    else:
+        name = f"{stem}-seed{scenario.seed if first_seed is None else first_seed}"
+    if overrides and scenario != load_scenario(path):
+        text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+        name += f"-set-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return Path("results") / name
 
 
 def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
@@ -189,7 +230,8 @@ def run_many(scenario: Scenario, seeds: list[int], workers: int = 1, progress: b
 
 
 def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
-              command: list[str] | None = None, workers: int = 1) -> list[dict[str, Any]]:
+              command: list[str] | None = None, workers: int = 1,
+              overwrite: bool = False, option: str = "--out") -> list[dict[str, Any]]:
     """Run each seed and write ``out/aggregate.{json,csv}`` beside the runs.
 
     Each seed's record (summary, manifest, scenario) goes to ``out/seed=<seed>/`` and its
@@ -197,11 +239,13 @@ def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: b
     that ``pandas.read_parquet(out / "posts")`` reads every seed's posts at once.
     ``workers`` processes run the seeds (1: this process, one after another); the files
     are the same whatever their number. The whole folder is built under a temporary name
-    and appears only when all seeds are done. Returns the aggregate rows
-    (:data:`simulation.measures.aggregate.COLUMNS`).
+    and appears only when all seeds are done; ``out`` is claimed as by
+    :func:`run_to_folder`, and ``manifest.json`` at its top marks it. Returns the aggregate
+    rows (:data:`simulation.measures.aggregate.COLUMNS`).
     """
     summaries = []
-    with result_folder(out) as building:
+    check_memory(scenario)
+    with claim_output(out, overwrite, REPLACEABLE, option) as building:
         for seed, outputs in zip(seeds, run_many(scenario, seeds, workers, progress, command),
                                  strict=True):
             run_folder = building / seed_folder(seed)
@@ -216,4 +260,11 @@ def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: b
                                                  "measures": rows, "across_seeds": across})
         write_text(building / "aggregate.csv",
                    pd.DataFrame(rows, columns=list(COLUMNS)).to_csv(index=False))
+        write_json(building / "manifest.json", {
+            "format": SEEDS_FORMAT, "scenario": scenario.name, "seeds": seeds,
+            "command": command,
+            "files": {"aggregate.json": "every measure across seeds, with its interval",
+                      "aggregate.csv": "the same table as CSV",
+                      "seed=<n>/": "each seed's record: summary, manifest, scenario",
+                      "<table>/seed=<n>/": "each table, a hive-style dataset over seeds"}})
     return rows

@@ -50,6 +50,21 @@ def table_path(run_folder: Path, table: str) -> Path:
         return inside
     return seed_table(run_folder.parent, table, int(match.group(1)))
 
+FORMAT_PREFIX = "engagement-sim "
+"""The start of every folder format this program writes: a folder whose marker file
+(:data:`MARKER`, or a sweep's :data:`RECORD`) has a ``format`` starting with it is one of
+ours, and only such a folder is ever replaced (``--overwrite``)."""
+MARKER = "manifest.json"
+"""The file whose ``format`` field marks a results folder of a run, of seeds or of effects."""
+RUN_FORMAT = "engagement-sim run 1"
+"""A run folder's format, in its ``manifest.json``."""
+SEEDS_FORMAT = "engagement-sim seeds 1"
+"""A folder of several seeds' format, in its top-level ``manifest.json``."""
+EFFECTS_FORMAT = "engagement-sim effects 1"
+"""The format of the folder of ``effects``, in its ``manifest.json``."""
+RUN_FILE_FORMAT = "engagement-sim sweep run 1"
+"""A sweep's ``runs/KEY.parquet`` format, in the file's schema metadata."""
+
 FORMAT = "engagement-sim sweep 1"
 """The sweep record's format, written into ``sweep.json``."""
 RECORD = "sweep.json"

@@ -103,7 +103,7 @@ def test_a_shipped_scenario_runs_by_name_from_an_empty_folder(installed, tmp_pat
     assert listed.returncode == 0 and "levers/pause" in listed.stdout
     result = _run([command, "run", "baseline", "--viewers", "2000", "--steps", "12"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
-    folder = tmp_path / "results" / "baseline-seed1"
+    (folder,) = (tmp_path / "results").glob("baseline-seed1*")  # -set-<digest>: overrides
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["git_commit"] == commit
     assert manifest["command"][0] == "engagement-sim"
