@@ -1,4 +1,9 @@
-"""The command line: ``python run.py COMMAND`` or ``engagement-sim COMMAND``."""
+"""The command line: ``python run.py COMMAND`` or ``engagement-sim COMMAND``.
+
+Only the parser is built at import: each command imports what it needs when it runs,
+so that ``--help`` answers at once (the model, Mesa, SciPy and pandas take a second or
+more to import).
+"""
 
 from __future__ import annotations
 
@@ -7,31 +12,27 @@ import math
 import sys
 from pathlib import Path
 
-from simulation.config.loading import ScenarioError, check_seed, load_scenario, read_text
-from simulation.config.reference import render_markdown, render_toml
-from simulation.config.scenario import Scenario
 from simulation.core.interrupts import exit_status, signal_name, terminate_as_interrupt
-from simulation.experiments.runs import default_out, run_seeds, run_to_folder, seeds_of
-from simulation.io.results import ResultsError
-from simulation.viz.terminal import render_summary
-
-PROGRAM = "python run.py"
-
+from simulation.core.program import PROGRAM
 
 EPILOG = f"""\
 examples:
-  {PROGRAM} run scenarios/baseline.toml
-  {PROGRAM} run scenarios/baseline.toml --seed 7 --viewers 5000 --steps 48
-  {PROGRAM} run scenarios/baseline.toml --set ranking.policy=random --out results/random
-  {PROGRAM} run scenarios/viral_mismatch.toml --seeds 10
+  {PROGRAM} scenarios                                  # the shipped scenarios, by name
+  {PROGRAM} run baseline
+  {PROGRAM} run baseline --seed 7 --viewers 5000 --steps 48
+  {PROGRAM} run my_scenario.toml --set ranking.policy=random --out results/random
+  {PROGRAM} run viral_mismatch --seeds 10 --workers 2
   {PROGRAM} validate scenarios/*.toml
   {PROGRAM} defaults > my_scenario.toml
+  {PROGRAM} explore baseline                          # the interactive explorer
   {PROGRAM} plot results/baseline-seed1 --format pdf
   {PROGRAM} report results/baseline-10seeds
-  {PROGRAM} sweep scenarios/sweeps/like_weight_vs_leads.toml
+  {PROGRAM} sweep like_weight_vs_leads
   {PROGRAM} analyze results/like_weight_vs_leads-sweep
   {PROGRAM} effects --seeds 10 --workers 2
+  {PROGRAM} calibrate scenarios/calibration/musiclab.toml --workers 2
 
+A scenario is a file (.toml, .yaml) or the name of a shipped one (baseline, levers/pause).
 Each command has its own --help.
 """
 
@@ -61,15 +62,21 @@ def _build_parser() -> argparse.ArgumentParser:
                     "summary.json, posts/creators/steps/feed_mix/reach .parquet, scenario.toml.",
         epilog=f"""\
 examples:
-  {PROGRAM} run scenarios/baseline.toml
-  {PROGRAM} run scenarios/baseline.toml --seed 3 --out results/baseline-3
-  {PROGRAM} run scenarios/baseline.toml --viewers 5000 --steps 24 --set ranking.weights.like=3
-  {PROGRAM} run scenarios/audience_dilution.toml --seeds 10   # one folder per seed + aggregate
+  {PROGRAM} run baseline                                   # a shipped scenario, by name
+  {PROGRAM} run baseline --seed 3 --out results/baseline-3
+  {PROGRAM} run baseline --viewers 5000 --steps 24 --set ranking.weights.like=3
+  {PROGRAM} run my_scenario.toml
+  {PROGRAM} run audience_dilution --seeds 10 --workers 2   # one folder per seed + aggregate
 """)
-    run.add_argument("scenario", type=Path, help="scenario file (.toml, .yaml or .yml)")
+    run.add_argument("scenario", type=Path,
+                     help=f"scenario file (.toml, .yaml or .yml) or a shipped scenario's name "
+                          f"(`{PROGRAM} scenarios` lists them)")
     run.add_argument("--seed", type=int, help="seed (default: the scenario's `seed`)")
     run.add_argument("--seeds", type=int, metavar="N",
                      help="run N consecutive seeds from --seed and write an aggregate table")
+    run.add_argument("--workers", type=int, metavar="K",
+                     help="with --seeds: worker processes (default: one per core); results do "
+                          "not depend on it; 1 runs the seeds here, one after another")
     run.add_argument("--steps", type=int, help="number of steps (overrides `steps`)")
     run.add_argument("--viewers", type=int, help="population size (overrides `population.size`)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
@@ -94,7 +101,8 @@ examples:
                     "cross-references. Exit status 0 if all are valid, 2 otherwise.",
         epilog=f"examples:\n  {PROGRAM} validate scenarios/baseline.toml\n"
                f"  {PROGRAM} validate scenarios/*.toml\n")
-    validate.add_argument("files", nargs="+", type=Path, help="scenario files")
+    validate.add_argument("files", nargs="+", type=Path,
+                          help="scenario files (or shipped scenarios' names)")
 
     defaults = commands.add_parser(
         "defaults", help="print a complete, commented default scenario",
@@ -103,9 +111,22 @@ examples:
         epilog=f"examples:\n  {PROGRAM} defaults > my_scenario.toml\n"
                f"  {PROGRAM} defaults --format markdown   # docs/scenarios.md's reference table\n")
     defaults.add_argument("--format", choices=("toml", "markdown"), default="toml")
+
+    scenarios = commands.add_parser(
+        "scenarios", help="list the shipped scenarios and sweep files, runnable by name",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the scenarios and sweep files that come with the program; each runs "
+                    "by its name, e.g. `run baseline`, `run levers/pause`, "
+                    "`sweep like_weight_vs_leads`.",
+        epilog=f"examples:\n  {PROGRAM} scenarios\n"
+               f"  {PROGRAM} scenarios --show baseline > my_scenario.toml   # a copy to edit\n")
+    scenarios.add_argument("--show", metavar="NAME",
+                           help="print the file of one shipped scenario or sweep")
+    _add_explore_command(commands)
     _add_figure_commands(commands)
     _add_sweep_commands(commands)
     _add_effects_command(commands)
+    _add_calibrate_command(commands)
     return parser
 
 
@@ -116,6 +137,11 @@ def _format(value: float) -> str:
 
 
 def _command_run(args: argparse.Namespace) -> int:
+    from simulation.config.loading import ScenarioError, check_seed, load_scenario
+    from simulation.experiments.executor import default_workers
+    from simulation.experiments.runs import default_out, run_seeds, run_to_folder, seeds_of
+    from simulation.viz.terminal import render_summary
+
     overrides = list(args.overrides)
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
@@ -126,6 +152,8 @@ def _command_run(args: argparse.Namespace) -> int:
         check_seed(args.seed)
     if args.seeds is not None and args.seeds < 1:
         raise ScenarioError("error: --seeds: must be at least 1")
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("error: --workers: must be at least 1")
     command = [PROGRAM, *sys.argv[1:]]
     progress = not args.quiet
     out = args.out or default_out(args.scenario, scenario, args.seed, args.seeds, overrides)
@@ -133,8 +161,9 @@ def _command_run(args: argparse.Namespace) -> int:
     if args.seeds:
         seeds = seeds_of(scenario, args.seed, args.seeds)
         check_seed(seeds[-1], f"--seeds {args.seeds} from seed {seeds[0]}")
+        workers = args.workers or default_workers()
         rows = run_seeds(scenario, seeds, out, progress=progress, command=command,
-                         overwrite=args.overwrite, option=option)
+                         workers=workers, overwrite=args.overwrite, option=option)
         if not args.quiet:
             wanted = set(HEADLINE_MEASURES) | set(ACROSS_SEED_HEADLINES) | {
                 r["measure"] for r in rows if r["measure"].endswith("likes_leads_spearman")}
@@ -144,7 +173,7 @@ def _command_run(args: argparse.Namespace) -> int:
                 if row["measure"] in wanted:
                     print(f"  {row['measure']:<52} {_format(row['mean']):>10} "
                           f"[{_format(row['ci_low'])}, {_format(row['ci_high'])}]")
-        print(f"results: {out}/ (aggregate.csv, seed-*/)")
+        print(f"results: {out}/ (aggregate.csv, seed=*/ and a folder per table)")
         _report_after_run(args, out, progress)
         return 0
     seed = scenario.seed if args.seed is None else args.seed
@@ -159,6 +188,8 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _command_validate(args: argparse.Namespace) -> int:
+    from simulation.config.loading import ScenarioError, load_scenario
+
     failed = 0
     for path in args.files:
         try:
@@ -174,8 +205,91 @@ def _command_validate(args: argparse.Namespace) -> int:
 
 
 def _command_defaults(args: argparse.Namespace) -> int:
+    from simulation.config.reference import render_markdown, render_toml
+    from simulation.config.scenario import Scenario
+
     print(render_toml(Scenario()) if args.format == "toml" else render_markdown(), end="")
     return 0
+
+
+def _command_scenarios(args: argparse.Namespace) -> int:
+    from simulation.config.loading import ScenarioError
+    from simulation.config.shipped import scenarios_folder, shipped_files
+
+    files = shipped_files()
+    if args.show is not None:
+        chosen = [f for f in files if args.show in (f.name, f"{f.name}.toml")]
+        if not chosen:
+            raise ScenarioError(f"error: --show {args.show}: no shipped scenario or sweep of that "
+                                f"name. `{PROGRAM} scenarios` lists them.")
+        print(chosen[0].path.read_text(encoding="utf-8"), end="")
+        return 0
+    if not files:
+        raise ScenarioError(f"error: no shipped scenarios found (looked in {scenarios_folder()}). "
+                            "Reinstall the package: its wheel carries them.")
+    width = max(len(f.name) for f in files)
+    for kind, title, verb in (("scenario", "scenarios", "run"), ("sweep", "sweep files", "sweep")):
+        mine = [f for f in files if f.kind == kind]
+        print(f"{len(mine)} shipped {title} (`{PROGRAM} {verb} NAME`):")
+        for shipped in mine:
+            description = shipped.description.split(". ")[0].rstrip(".")
+            if len(description) > 100 - width:
+                description = description[:97 - width] + "..."
+            print(f"  {shipped.name:<{width}}  {description}")
+        print()
+    print(f"from {scenarios_folder()}/; `{PROGRAM} scenarios --show NAME` prints one.")
+    return 0
+
+
+def _add_explore_command(commands: argparse._SubParsersAction) -> None:
+    explore = commands.add_parser(
+        "explore", help="the interactive explorer in the browser (Mesa SolaraViz)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Start the explorer: pick a scenario, move sliders for the key parameters "
+                    "(ranking weights, tier budgets, segment intent, trend riding, displayed "
+                    "like counts), step or play the model and watch the funnel per segment, "
+                    "likes against leads per brand post, a brand's target share by tier, the "
+                    "distribution of views and the feed's mix. Needs the explore extra "
+                    "(pip install 'engagement-sim[explore]'). Stop it with Ctrl-C.",
+        epilog=f"""\
+examples:
+  {PROGRAM} explore                     # the baseline
+  {PROGRAM} explore viral_mismatch
+  {PROGRAM} explore my_scenario.toml --port 8800 --no-browser
+  solara run simulation.viz.explorer_app   # the same app, started by Solara itself
+""")
+    explore.add_argument("scenario", nargs="?", type=Path, default=Path("baseline"),
+                         help="scenario file or shipped scenario's name (default: baseline)")
+    explore.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    explore.add_argument("--host", default="localhost",
+                         help="address to listen on (default localhost: this machine only)")
+    explore.add_argument("--no-browser", action="store_true",
+                         help="do not open a browser tab; print the address only")
+
+
+def _command_explore(args: argparse.Namespace) -> int:
+    import importlib.util
+    import os
+    import subprocess
+
+    from simulation.config.loading import ScenarioError, load_scenario
+    from simulation.config.shipped import find_file
+
+    if importlib.util.find_spec("solara") is None:
+        raise ScenarioError("error: explore needs Solara, which is not installed. Install it "
+                            "with: pip install 'engagement-sim[explore]' (or pip install solara)")
+    path = find_file(args.scenario)
+    load_scenario(path)  # a bad scenario stops here, with the usual message
+    environment = {**os.environ, "ENGAGEMENT_SIM_EXPLORE": str(Path(path).resolve())}
+    command = [sys.executable, "-m", "solara", "run", "simulation.viz.explorer_app",
+               "--port", str(args.port), "--host", args.host]
+    if args.no_browser:
+        command.append("--no-open")
+    print(f"explorer of {path}: http://{args.host}:{args.port}/ (Ctrl-C stops it)")
+    try:
+        return subprocess.run(command, env=environment, check=False).returncode
+    except KeyboardInterrupt:
+        return 0
 
 
 SWEEP_EPILOG = f"""\
@@ -246,6 +360,8 @@ def _add_sweep_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _command_sweep(args: argparse.Namespace) -> int:
+    from simulation.config.loading import ScenarioError, read_text
+    from simulation.config.shipped import find_file
     from simulation.experiments.executor import (
         SweepInterrupted,
         SweepStalledError,
@@ -273,6 +389,7 @@ def _command_sweep(args: argparse.Namespace) -> int:
         step_tables = True if args.step_tables else None
     else:
         folder = args.out or Path("results") / f"{args.file.stem}-sweep"
+        args.file = find_file(args.file, "sweep")
         record = read_record(folder) if folder.is_dir() else None
         entropy = int(record["root_entropy"]) if record else None
         sweep = load_sweep(args.file, args.scenario, args.overrides, root_entropy=entropy,
@@ -340,8 +457,9 @@ examples:
 """)
     effects.add_argument("--seeds", type=int, default=10, metavar="N", help="seeds (default 10)")
     effects.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
-    effects.add_argument("--workers", type=int, default=1, metavar="N",
-                         help="worker processes (default 1); results do not depend on it")
+    effects.add_argument("--workers", type=int, metavar="N",
+                         help="worker processes (default: one per core); results do not depend "
+                              "on it; 1 runs here, one run after another")
     effects.add_argument("--viewers", type=int, help="population size of every scenario")
     effects.add_argument("--steps", type=int, help="steps of every scenario")
     effects.add_argument("--set", dest="overrides", action="append", default=[],
@@ -360,10 +478,14 @@ def _command_effects(args: argparse.Namespace) -> int:
     import csv
     import io
 
+    from simulation.config.loading import ScenarioError, check_seed
     from simulation.experiments.effects import CHECKS, render_table, run_checks, shown, tally
+    from simulation.experiments.executor import default_workers
     from simulation.io.folders import EFFECTS_FORMAT
     from simulation.io.storage import claim_output, write_json
 
+    if args.workers is None:
+        args.workers = min(default_workers(), args.seeds * len(CHECKS))
     if args.seeds < 1 or args.workers < 1:
         raise ScenarioError("error: --seeds and --workers must be at least 1")
     check_seed(args.seed)
@@ -412,6 +534,74 @@ def _command_effects(args: argparse.Namespace) -> int:
     return 1
 
 
+def _add_calibrate_command(commands: argparse._SubParsersAction) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit scenario fields to published figures, with uncertainty (resumable)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fit the free parameters of a calibration file to its targets by the "
+                    "simulated method of moments with common random numbers (runs on the sweep "
+                    "executor), and write DIR/calibration.json (best values with intervals, "
+                    "every target's fit and residual), evaluations.csv, convergence.png and "
+                    "calibrated.toml (a scenario file with the calibrated values). Running the "
+                    "same command again resumes an interrupted calibration from its run files.",
+        epilog=f"""\
+examples:
+  {PROGRAM} calibrate scenarios/calibration/musiclab.toml --workers 2
+  {PROGRAM} calibrate scenarios/calibration/baseline.toml --workers 2 --out results/cal-baseline
+  {PROGRAM} calibrate scenarios/calibration/baseline.toml --scheduler tcp://host:8786
+
+docs/calibration.md describes the file, the method and the shipped calibrations.
+""")
+    calibrate.add_argument("file", type=Path, help="calibration file (.toml, .yaml or .yml)")
+    calibrate.add_argument("--out", type=Path, metavar="DIR",
+                           help="calibration folder (default: results/calibration-<name>)")
+    calibrate.add_argument("--workers", type=int, metavar="N",
+                           help="local worker processes (default: one per core); 1 runs in this "
+                                "process")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS",
+                           help="use an existing Dask cluster, e.g. tcp://host:8786")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _command_calibrate(args: argparse.Namespace) -> int:
+    from simulation.experiments.calibration import calibrate, load_calibration, write_outputs
+    from simulation.viz.calibration_figures import convergence_figure
+
+    calibration = load_calibration(args.file)
+    folder = args.out or Path("results") / f"calibration-{calibration.name}"
+    spec = calibration.spec
+    print(f"calibrate {calibration.name}: {len(spec.parameters)} parameter(s), "
+          f"{len(spec.targets)} target(s), conditions "
+          + ", ".join(f"{c.name} x {calibration.worlds(c)} runs" for c in spec.conditions)
+          + f"; base {calibration.base.name}: {calibration.base.population.size:,} viewers, "
+          f"{calibration.base.steps} steps")
+    try:
+        result = calibrate(calibration, folder, workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the finished runs are kept in {folder}/runs/. Run the same command "
+              "again to go on from there.", file=sys.stderr)
+        return 130
+    paths = write_outputs(result, folder, command=[PROGRAM, *sys.argv[1:]])
+    convergence_figure(folder)
+    for row in result.parameter_rows():
+        note = "" if row["identified"] else " (not identified by the targets)"
+        print(f"  {row['path']} = {row['value']:.4g}  [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+              f" {row['level']:.0%}{note}")
+    for row in result.target_rows():
+        print(f"  {row['name']}: published {row['published']:.4g}, simulated "
+              f"{row['simulated']:.4g}, z {row['z']:+.2f}")
+    j = result.details
+    if j.get("j_p_value") is not None:
+        print(f"  J = {j['j_statistic']:.2f} on {j['degrees_of_freedom']} df, p = {j['j_p_value']:.3f}"
+              " (small p: no setting fits every target at once)")
+    print(f"{result.runs_done} runs this session, {result.runs_reused} reused, "
+          f"{result.wall_seconds:.0f} s on {result.workers} worker(s); {result.status}")
+    print(f"results: {folder}/ ({paths['json'].name}, {paths['csv'].name}, convergence.png, "
+          f"{paths['scenario'].name})")
+    return 0
+
+
 def _command_analyze(args: argparse.Namespace) -> int:
     from simulation.experiments.analysis import analyze, render_analysis
 
@@ -426,15 +616,21 @@ def main(argv: list[str] | None = None) -> int:
     143 by SIGTERM, 129 by SIGHUP)."""
     args = _build_parser().parse_args(argv)
     handlers = {"run": _command_run, "validate": _command_validate,
-                "defaults": _command_defaults, "plot": _command_plot, "report": _command_report,
+                "defaults": _command_defaults, "scenarios": _command_scenarios,
+                "explore": _command_explore, "plot": _command_plot, "report": _command_report,
                 "sweep": _command_sweep, "analyze": _command_analyze,
-                "effects": _command_effects}
+                "effects": _command_effects, "calibrate": _command_calibrate}
     try:
         with terminate_as_interrupt():  # SIGTERM and SIGHUP clean up as Ctrl-C does
             return handlers[args.command](args)
-    except (ScenarioError, ResultsError) as exc:
+    except Exception as exc:
+        # ScenarioError and ResultsError (bad input: one message, no traceback) carry their
+        # exit status; they are recognised by it so that no command imports them all.
+        status = getattr(exc, "exit_status", None)
+        if status is None:
+            raise
         print(exc, file=sys.stderr)
-        return exc.exit_status
+        return status
     except KeyboardInterrupt as stop:
         print(f"\ninterrupted ({signal_name(stop)}): no results folder was written (partial "
               "files were removed)", file=sys.stderr)
@@ -517,6 +713,7 @@ examples:
 
 def _style_of(args: argparse.Namespace):
     """The figures' style for --style (read before any work: a bad file stops here)."""
+    from simulation.io.results import ResultsError
     from simulation.viz.style import StyleError, read_style, user_style
 
     if args.style is not None:
@@ -533,7 +730,7 @@ def _command_plot(args: argparse.Namespace) -> int:
 
 
 def _plot(args: argparse.Namespace) -> int:
-    from simulation.io.results import is_sweep_folder, open_results
+    from simulation.io.results import ResultsError, is_sweep_folder, open_results
     from simulation.io.storage import check_file_output
     from simulation.viz.run_figures import plot_results
 

@@ -20,8 +20,10 @@ import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simulation.config.scenario import Scenario, check_references
+from simulation.config.shipped import find_file, shipped_names
+from simulation.core.program import PROGRAM
 
-HINT = ("Fix the fields above. `python run.py defaults` prints every field with its default, "
+HINT = (f"Fix the fields above. `{PROGRAM} defaults` prints every field with its default, "
         "and docs/scenarios.md lists each field's allowed range.")
 
 
@@ -160,9 +162,9 @@ def read_text(path: str | Path) -> str:
         raise ScenarioError(f"error: {path}: is a folder, not a scenario file; give a .toml, "
                             f".yaml or .yml file.{hint}")
     if not path.exists():
-        shipped = sorted(p.name for p in Path("scenarios").glob("*.toml")) \
-            if Path("scenarios").is_dir() else []
-        hint = f" Shipped scenarios: {', '.join(shipped)}." if shipped else ""
+        shipped = shipped_names()
+        hint = (f" Shipped scenarios run by name ({', '.join(shipped[:4])}, ...): "
+                f"`{PROGRAM} scenarios` lists all {len(shipped)}." if shipped else "")
         raise ScenarioError(f"error: {path}: no such file. Check the path.{hint}")
     if not path.is_file():
         raise ScenarioError(f"error: {path}: not a regular file; give a .toml, .yaml or .yml file")
@@ -334,6 +336,7 @@ def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Sce
     key by key (``[styles.entertainment] trend_riding = 0.9`` keeps the style's other
     defaults and the other styles), and its lists replace the defaults' lists.
     """
+    path = find_file(path)  # a file, or a shipped scenario by name (``baseline``)
     defaults = Scenario().model_dump(mode="json", exclude_none=True)
     document = merge_documents(defaults, read_scenario_document(path))
     scenario = validate_document(document, str(path))

@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 from simulation.config.base import Section
 from simulation.config.loading import _members
 from simulation.config.scenario import Scenario
+from simulation.core.program import PROGRAM
 
 INLINE_MAX_FIELDS = 3
 
@@ -164,7 +165,7 @@ def render_toml(scenario: Scenario, comments: bool = True) -> str:
     header = []
     if comments:
         header = ["# Engagement simulator scenario: every field, with its default.",
-                  "# Validate with `python run.py validate FILE`; run with `python run.py run FILE`.",
+                  f"# Validate with `{PROGRAM} validate FILE`; run with `{PROGRAM} run FILE`.",
                   ""]
     return "\n".join(header + _render_section(scenario, "", comments)) + "\n"
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.config.loading import ScenarioError
+from simulation.core.program import PROGRAM
 from simulation.experiments.executor import IDENTITY, MANIFEST, PARAMETER_PREFIX, RECORD, TABLE
 from simulation.experiments.sweeps import SALIB_METHODS, Design, design_seed, salib_problem
 from simulation.io.storage import result_folder, write_json
@@ -68,11 +69,11 @@ def read_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     folder = Path(folder)
     if not (folder / RECORD).is_file():
         raise ScenarioError(f"error: {folder}: not a sweep folder (no {RECORD}). "
-                            "Give the --out folder of `python run.py sweep`.")
+                            f"Give the --out folder of `{PROGRAM} sweep`.")
     record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
     if not (folder / TABLE).is_file():
         raise ScenarioError(f"error: {folder}: the sweep has not finished (no {TABLE}); "
-                            f"finish it with `python run.py sweep --resume {folder}`.")
+                            f"finish it with `{PROGRAM} sweep --resume {folder}`.")
     return record, pd.read_parquet(folder / TABLE)
 
 

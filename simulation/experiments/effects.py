@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from simulation.config.shipped import scenarios_folder
 
-
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = scenarios_folder()
+"""The shipped scenarios: the checkout's ``scenarios/``, or the installed package's copy."""
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def run_checks(seeds: list[int], overrides: list[str] | None = None, workers: in
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from simulation.config.loading import load_scenario
     from simulation.kernels.compiler import share_cores

@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.config.loading import ScenarioError
 from simulation.config.reference import render_toml

@@ -9,17 +9,20 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import multiprocessing
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
+import pyarrow as pa
+from tqdm.auto import tqdm
 
 from simulation.config.loading import load_scenario
 from simulation.config.reference import render_toml
@@ -28,6 +31,7 @@ from simulation.experiments.memory import check_memory
 from simulation.io.folders import RUN_FORMAT, SEEDS_FORMAT, seed_folder, seed_table
 from simulation.io.outputs import creators_table, manifest, posts_table, reach_table, step_tables
 from simulation.io.storage import claim_output, write_json, write_parquet, write_text
+from simulation.kernels.compiler import share_cores
 from simulation.measures import summarize
 from simulation.measures.aggregate import COLUMNS, across_seed_rows, aggregate
 from simulation.measures.social import across_seed_measures
@@ -89,37 +93,57 @@ def simulate(scenario: Scenario, seed: int | np.random.SeedSequence | None = Non
     return RunResult(model, summarize(model), time.perf_counter() - started)
 
 
-def write_run(result: RunResult, folder: Path, command: list[str] | None = None,
-              dataset: Path | None = None) -> None:
-    """Write every output file of a finished run into ``folder`` (which must be new).
+@dataclass
+class RunOutputs:
+    """Everything a finished run writes, without its model: small enough to send between
+    processes, so that worker processes can run seeds and hand back their results."""
+
+    summary: dict[str, Any]
+    tables: dict[str, pa.Table]
+    """posts, creators, steps (step x segment), feed_mix, reach, then the levers' tables."""
+    scenario_toml: str
+    """The fully resolved scenario, runnable as is."""
+    manifest: dict[str, Any]
+
+
+def outputs_of(result: RunResult, command: list[str] | None = None) -> RunOutputs:
+    """The files of a finished run, as values."""
+    model = result.model
+    steps = step_tables(model)
+    tables = {"posts": posts_table(model), "creators": creators_table(model),
+              "steps": steps["segments"], "feed_mix": steps["feed_mix"],
+              "reach": reach_table(model)}
+    for lever in model.levers.values():
+        tables.update(lever.tables(model.state))
+    return RunOutputs(result.summary, tables, render_toml(model.config, comments=False),
+                      {"format": RUN_FORMAT,
+                       **manifest(model, result.wall_seconds, peak_memory_mb(), command)})
+
+
+def write_outputs(outputs: RunOutputs, folder: Path, dataset: Path | None = None) -> None:
+    """Write a run's files into ``folder`` (which must be new).
 
     With ``dataset`` (a folder of several seeds), ``folder`` gets the run's record and each
     table goes to its hive-style partition ``dataset/<table>/seed=<n>/`` (``io/folders.py``).
     """
-    model = result.model
-
-    def table_file(name: str) -> Path:
+    write_json(folder / "summary.json", outputs.summary)
+    for name, table in outputs.tables.items():
         if dataset is None:
-            return folder / f"{name}.parquet"
-        path = seed_table(dataset, name, int(result.summary["seed"]))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
-
-    write_json(folder / "summary.json", result.summary)
-    write_parquet(table_file("posts"), posts_table(model))
-    write_parquet(table_file("creators"), creators_table(model))
-    tables = step_tables(model)
-    write_parquet(table_file("steps"), tables["segments"])
-    write_parquet(table_file("feed_mix"), tables["feed_mix"])
-    write_parquet(table_file("reach"), reach_table(model))
-    for lever in model.levers.values():
-        for name, table in lever.tables(model.state).items():
-            write_parquet(table_file(name), table)
-    write_text(folder / "scenario.toml", render_toml(model.config, comments=False))
+            path = folder / f"{name}.parquet"
+        else:
+            path = seed_table(dataset, name, int(outputs.summary["seed"]))
+            path.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(path, table)
+    write_text(folder / "scenario.toml", outputs.scenario_toml)
     # Written last: its format marks the folder as a complete run of this program.
-    write_json(folder / "manifest.json",
-               {"format": RUN_FORMAT,
-                **manifest(model, result.wall_seconds, peak_memory_mb(), command)})
+    write_json(folder / "manifest.json", outputs.manifest)
+
+
+def write_run(result: RunResult, folder: Path, command: list[str] | None = None,
+              dataset: Path | None = None) -> None:
+    """Write every output file of a finished run into ``folder`` (which must be new); with
+    ``dataset``, its tables into the partitions of a folder of several seeds."""
+    write_outputs(outputs_of(result, command), folder, dataset)
 
 
 REPLACEABLE = (RUN_FORMAT, SEEDS_FORMAT)
@@ -171,32 +195,63 @@ def seeds_of(scenario: Scenario, first: int | None, count: int) -> list[int]:
     return [start + index for index in range(count)]
 
 
+def _outputs_of_seed(job: tuple[Scenario, int, list[str] | None]) -> RunOutputs:
+    """Run one seed (in a worker process) and return its outputs."""
+    scenario, seed, command = job
+    return outputs_of(simulate(scenario, seed=seed), command)
+
+
+def run_many(scenario: Scenario, seeds: list[int], workers: int = 1, progress: bool = False,
+             command: list[str] | None = None) -> Iterator[RunOutputs]:
+    """Run each seed, in ``workers`` processes (1: here, one after another); outputs in seed order.
+
+    Seeds are independent runs (each its own SeedSequence), so the outputs do not depend
+    on ``workers``. Worker processes give their compiled kernels a share of the cores.
+    """
+    bar = tqdm(total=len(seeds), desc=f"{scenario.name}: seeds", unit="run",
+               disable=None if progress else True, dynamic_ncols=True)
+    with bar:
+        if workers <= 1 or len(seeds) <= 1:
+            for seed in seeds:
+                result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
+                yield outputs_of(result, command)
+                bar.update()
+            return
+        jobs = [(scenario, seed, command) for seed in seeds]
+        processes = min(workers, len(seeds))
+        # Fresh interpreters (spawn), not forks: this process's kernels may have started
+        # OpenMP threads, and a forked child of such a process aborts.
+        with ProcessPoolExecutor(max_workers=processes, initializer=share_cores,
+                                 initargs=(processes,),
+                                 mp_context=multiprocessing.get_context("spawn")) as pool:
+            for outputs in pool.map(_outputs_of_seed, jobs):
+                yield outputs
+                bar.update()
+
+
 def run_seeds(scenario: Scenario, seeds: list[int], out: str | Path, progress: bool = True,
-              command: list[str] | None = None,
-              on_run: Callable[[int, RunResult], None] | None = None,
+              command: list[str] | None = None, workers: int = 1,
               overwrite: bool = False, option: str = "--out") -> list[dict[str, Any]]:
     """Run each seed and write ``out/aggregate.{json,csv}`` beside the runs.
 
     Each seed's record (summary, manifest, scenario) goes to ``out/seed=<seed>/`` and its
     tables to the hive-style datasets ``out/<table>/seed=<seed>/`` (``io/folders.py``), so
-    that ``pandas.read_parquet(out / "posts")`` reads every seed's posts at once. The whole
-    folder is built under a temporary name and appears only when all seeds are done; ``out``
-    is claimed as by :func:`run_to_folder`, and ``manifest.json`` at its top marks it.
-    Returns the aggregate rows (:data:`simulation.measures.aggregate.COLUMNS`).
+    that ``pandas.read_parquet(out / "posts")`` reads every seed's posts at once.
+    ``workers`` processes run the seeds (1: this process, one after another); the files
+    are the same whatever their number. The whole folder is built under a temporary name
+    and appears only when all seeds are done; ``out`` is claimed as by
+    :func:`run_to_folder`, and ``manifest.json`` at its top marks it. Returns the aggregate
+    rows (:data:`simulation.measures.aggregate.COLUMNS`).
     """
     summaries = []
     check_memory(scenario)
     with claim_output(out, overwrite, REPLACEABLE, option) as building:
-        bar = tqdm(seeds, desc=f"{scenario.name}: seeds", unit="run",
-                   disable=None if progress else True, dynamic_ncols=True)
-        for seed in bar:
+        for seed, outputs in zip(seeds, run_many(scenario, seeds, workers, progress, command),
+                                 strict=True):
             run_folder = building / seed_folder(seed)
             run_folder.mkdir()
-            result = simulate(scenario, seed=seed, progress=progress, label=f"seed {seed}")
-            write_run(result, run_folder, command, dataset=building)
-            summaries.append(result.summary)
-            if on_run:
-                on_run(seed, result)
+            write_outputs(outputs, run_folder, dataset=building)
+            summaries.append(outputs.summary)
         rows = aggregate(summaries)
         # Measures of the set of runs (replicate worlds), not of one run: one row each.
         across = across_seed_measures(summaries)

@@ -42,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.config.loading import ScenarioError
+from simulation.core.program import PROGRAM
 from simulation.experiments.analysis import ANALYSIS, analyze, measure_columns, read_sweep
 from simulation.experiments.executor import MANIFEST, PARAMETER_PREFIX
 from simulation.io.results import ResultsError
@@ -281,7 +282,7 @@ def open_sweep(path: str | Path, metrics: Sequence[str] | None = None) -> SweepR
     except ScenarioError as exc:
         raise ResultsError(str(exc)) from None
     except Exception as exc:  # a damaged sweep.json or sweep.parquet
-        raise ResultsError(f"error: {folder}: cannot read the sweep ({exc}). Run `python run.py "
+        raise ResultsError(f"error: {folder}: cannot read the sweep ({exc}). Run `{PROGRAM} "
                            f"sweep --resume {folder}` to rewrite its tables.") from None
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) \
@@ -303,7 +304,7 @@ def open_sweep(path: str | Path, metrics: Sequence[str] | None = None) -> SweepR
             analyze(folder)
         except ScenarioError as exc:
             raise ResultsError(str(exc)) from None
-        sweep.notes.append(f"{reason}: analysed every measure, as `python run.py analyze "
+        sweep.notes.append(f"{reason}: analysed every measure, as `{PROGRAM} analyze "
                            f"{folder}` does")
         found = _read_analysis(folder)
         if found is None:  # pragma: no cover - analyze just wrote it

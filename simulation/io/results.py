@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from simulation.core.program import PROGRAM
 from simulation.io.folders import RECORD as SWEEP_RECORD
 from simulation.io.folders import RECORD_FILES, SEED_FOLDER, TABLES, table_path
 from simulation.io.folders import TABLE as SWEEP_MARKER
@@ -176,15 +177,15 @@ def open_results(path: str | Path) -> Results:
     folder = Path(path)
     if not folder.exists():
         raise ResultsError(f"error: {folder}: no such folder. Give the folder that "
-                           "`python run.py run SCENARIO` printed (e.g. results/baseline-seed1).")
+                           f"`{PROGRAM} run SCENARIO` printed (e.g. results/baseline-seed1).")
     if not folder.is_dir():
         raise ResultsError(f"error: {folder}: not a folder. Give a results folder, "
                            "e.g. results/baseline-seed1, not a file in it.")
     if is_sweep_folder(folder):
         raise ResultsError(
             f"error: {folder}: a sweep folder (it holds {SWEEP_MARKER} or {SWEEP_RECORD}); read "
-            "it with simulation.experiments.sweep_results.open_sweep (`python run.py plot` and `report` "
-            "do).")
+            f"it with simulation.open_results or simulation.experiments.sweep_results.open_sweep "
+            f"(`{PROGRAM} plot` and `report` do).")
     if (folder / "summary.json").exists():
         run = _open_run(folder)
         return Results(folder, "run", [run], _aggregate_frame(aggregate([run.summary])))
@@ -210,7 +211,7 @@ def open_results(path: str | Path) -> Results:
         f"error: {folder}: not a results folder (expected summary.json for one run, seed=*/ "
         f"subfolders for several seeds, or {SWEEP_MARKER} for a sweep; found "
         f"{', '.join(entries) if entries else 'nothing'}). "
-        "Run `python run.py run SCENARIO` first; it prints the folder it wrote.")
+        f"Run `{PROGRAM} run SCENARIO` first; it prints the folder it wrote.")
 
 
 def seed_interval(values: Sequence[float] | np.ndarray, bounds: Range = UNBOUNDED) -> Interval:

@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.core.sources import SOURCES
 from simulation.core.statistics import gini, spearman

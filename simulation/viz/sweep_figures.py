@@ -55,7 +55,7 @@ import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.measures.aggregate import measure_of
 from simulation.viz.run_figures import Chart, NothingToDraw, write_chart
