@@ -162,10 +162,15 @@ class Meter:
         self.sizes: set[int] = set()
         self.on = False
 
-    def wrap(self, owner, name: str, phase: str, count_bytes: bool = True) -> None:
+    def wrap(self, owner, name: str, phase: str, count_bytes: bool = True,
+             rows_at: int | None = None) -> None:
+        """Time ``owner.name`` as part of ``phase``; ``rows_at``: the argument whose length is
+        the rows of this call (a block of active viewers), arrays of which count too."""
         function = getattr(owner, name)
 
         def timed(*args, **kwargs):
+            if rows_at is not None and self.on:
+                self.sizes.add(len(args[rows_at]))
             started = time.perf_counter()
             result = function(*args, **kwargs)
             if self.on:
@@ -184,7 +189,8 @@ def instrument(meter: Meter) -> None:
     from simulation import model as model_module
     from simulation.platform import policies, retrieval
 
-    meter.wrap(policies.ForYouPolicy, "_candidates", "candidates")
+    # Feeds are built by blocks of active viewers (FEED_BLOCK): a block's arrays count too.
+    meter.wrap(policies.ForYouPolicy, "_candidates", "candidates", rows_at=2)
     meter.wrap(policies, "candidate_keys", "scores")
     meter.wrap(policies, "stack_blocks", "selection")
     meter.wrap(policies, "select_within_allowance", "selection")

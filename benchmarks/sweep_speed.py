@@ -13,7 +13,8 @@ Reported:
   cluster start included);
 - the per-run overhead: (sweep wall time x workers - the runs' own times inside the
   workers) / runs, i.e. the time a worker was not running a run (cluster start,
-  imports, hand-over between runs, writing the results), per run;
+  imports, hand-over between runs, writing the results), per run; and how long the
+  sweep took until its first run started and after its last run ended;
 - the ratio: sweep wall time / (sum of the runs' single-run times / workers), the sum
   estimated as runs x the mean single-run time of the ``--alone`` runs. 1.0 would be
   perfect; the target is at most 1.15.
@@ -68,11 +69,12 @@ def write_sweep_file(folder: Path, runs: int) -> Path:
     return path
 
 
-def run_seconds(folder: Path) -> list[float]:
-    """Each completed run's own time, as its worker measured it (the run file's metadata)."""
+def run_times(folder: Path) -> list[tuple[float, float]]:
+    """Each completed run's own time, as its worker measured it (the run file's metadata),
+    and the time its file was written (its modification time, epoch seconds)."""
     import pyarrow.parquet as pq
 
-    return [float(pq.read_schema(path).metadata[b"wall_seconds"])
+    return [(float(pq.read_schema(path).metadata[b"wall_seconds"]), path.stat().st_mtime)
             for path in sorted((folder / RUNS).glob("*.parquet"))]
 
 
@@ -113,10 +115,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{runs} runs of the small platform on {args.workers} workers; load average "
               f"{os.getloadavg()[0]:.2f}", flush=True)
         load_before = os.getloadavg()
-        started = time.perf_counter()
+        started, started_epoch = time.perf_counter(), time.time()
         outcome = run_sweep(sweep, scratch / "sweep", workers=args.workers, progress=False)
         wall = time.perf_counter() - started
-        inside = run_seconds(scratch / "sweep")
+        times = run_times(scratch / "sweep")
+        inside = [seconds for seconds, _ in times]
+        # Until the first run started (cluster, imports), and after the last one ended
+        # (the cluster closed, sweep.parquet and the manifest written).
+        first_start = min(written - seconds for seconds, written in times) - started_epoch
+        after_last = started_epoch + wall - max(written for _, written in times)
         sizes = [path.stat().st_size for path in (scratch / "sweep" / RUNS).glob("*.parquet")]
         if outcome.done != runs:
             raise RuntimeError(f"{runs - outcome.done} runs did not complete")
@@ -128,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs_per_minute": 60 * runs / wall,
         "run_seconds_in_workers": {"sum": sum(inside), "mean": statistics.mean(inside)},
         "overhead_seconds_per_run": (wall * args.workers - sum(inside)) / runs,
+        "seconds_before_first_run": first_start, "seconds_after_last_run": after_last,
         "single_run_seconds": {"mean": single, "sd": statistics.stdev(alone) if len(alone) > 1
                                else 0.0, "n": len(alone), "each": alone},
         "ratio": wall / (runs * single / args.workers),
@@ -137,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"sweep: {wall:.1f} s, {report['runs_per_minute']:.1f} runs per minute; runs inside the "
           f"workers {statistics.mean(inside):.2f} s each; overhead "
-          f"{report['overhead_seconds_per_run']:.3f} s per run")
+          f"{report['overhead_seconds_per_run']:.3f} s per run ({first_start:.1f} s before the first "
+          f"run started, {after_last:.1f} s after the last one ended)")
     print(f"single runs: {single:.2f} ± {report['single_run_seconds']['sd']:.2f} s (n = {len(alone)}); "
           f"ratio {report['ratio']:.3f} (target <= 1.15); run files {report['run_file_bytes_mean']:,.0f} B")
     print(f"load average (1 min): {load_before[0]:.2f} before, {load_sweep_end[0]:.2f} after the "
