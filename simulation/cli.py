@@ -301,17 +301,25 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _add_effects_command(commands: argparse._SubParsersAction) -> None:
     effects = commands.add_parser(
-        "effects", help="check that viral mismatch and audience dilution emerge, over N seeds",
+        "effects", help="check viral mismatch and audience dilution, their controls, null "
+                        "models and ablations, over N seeds",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run the four effect scenarios (viral_mismatch, audience_dilution and their "
-                    "controls) over N seeds and check each criterion of docs/effects.md in "
-                    "every seed. Writes DIR/per_seed.csv and DIR/criteria.{csv,md}. Exit status "
-                    "0 if every criterion holds in at least 90% of the seeds, 1 otherwise.",
+        description="Run each effect's conditions (its scenario, its one-change control, random "
+                    "and chronological ranking, likes out of the ranking score, and the ablations "
+                    "of docs/effects.md) over N seeds; check every criterion in every seed and "
+                    "each condition's claim (the effect shows, or it does not, in at least 90% of "
+                    "the seeds). Writes DIR/per_seed.csv (criteria and decomposition parts), "
+                    "DIR/criteria.csv, DIR/conditions.{csv,md} and DIR/conditions.png. Exit "
+                    "status 0 if every claim holds, 1 otherwise.\n\n"
+                    "With --sweep, read the effect's criteria off a finished sweep instead: "
+                    "Morris indices of each criterion (method morris) or where the effect shows "
+                    "over a two-parameter grid (method grid), with a figure.",
         epilog=f"""\
 examples:
-  {PROGRAM} effects --seeds 10 --workers 2          # the full-size check (about 40 runs)
-  {PROGRAM} effects --seeds 3 --viewers 5000        # a quicker look on a smaller platform
-  {PROGRAM} effects --set ranking.affinity_exponent=0 --out results/effects-no-affinity
+  {PROGRAM} effects --seeds 10 --workers 2          # every effect and condition, seeds 1-10
+  {PROGRAM} effects --effect viral_mismatch --condition for_you random --seeds 3
+  {PROGRAM} effects --seed 101 --seeds 20 --out results/effects-tuning   # tuning seeds
+  {PROGRAM} effects --sweep results/mismatch-morris --effect viral_mismatch
 """)
     effects.add_argument("--seeds", type=int, default=10, metavar="N", help="seeds (default 10)")
     effects.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
@@ -321,61 +329,106 @@ examples:
     effects.add_argument("--steps", type=int, help="steps of every scenario")
     effects.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="PATH=VALUE", help="override a field of every scenario")
-    effects.add_argument("--out", type=Path, default=Path("results") / "effects",
-                         help="results folder (default results/effects)")
-    effects.add_argument("--only", nargs="+", metavar="SCENARIO",
-                         help="only these of the four scenarios, by name (e.g. "
-                              "audience_dilution_control)")
+    effects.add_argument("--out", type=Path, help="results folder (default results/effects)")
+    effects.add_argument("--effect", nargs="+", metavar="NAME",
+                         help="only these effects (viral_mismatch, audience_dilution)")
+    effects.add_argument("--condition", nargs="+", metavar="KEY",
+                         help="only these conditions (for_you, control, random, chronological, "
+                              "likes_unweighted, or an effect's ablation)")
+    effects.add_argument("--sweep", type=Path, metavar="DIR",
+                         help="a finished sweep folder: the effect's criteria over its runs "
+                              "(give one --effect)")
     effects.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _command_effects(args: argparse.Namespace) -> int:
-    import csv
-    import io
-
-    from simulation.experiments.effects import CHECKS, render_table, run_checks, shown, tally
-    from simulation.io.storage import result_folder
+    from simulation.experiments import effects as checks
+    from simulation.io.storage import result_folder, write_text
+    from simulation.viz.effect_figures import conditions_figure
+    from simulation.viz.style import save_figure
 
     if args.seeds < 1 or args.workers < 1:
         raise ScenarioError("error: --seeds and --workers must be at least 1")
+    keys = [effect.key for effect in checks.EFFECTS]
+    unknown = sorted(set(args.effect or []) - set(keys))
+    if unknown:
+        raise ScenarioError(f"error: --effect {' '.join(unknown)}: not an effect; choose among "
+                            f"{', '.join(keys)}")
+    chosen = [e for e in checks.EFFECTS if not args.effect or e.key in args.effect]
+    if args.sweep is not None:
+        return _effects_over_sweep(args, chosen)
+    conditions = {c.key for effect in chosen for c in effect.conditions}
+    unknown = sorted(set(args.condition or []) - conditions)
+    if unknown:
+        raise ScenarioError(f"error: --condition {' '.join(unknown)}: no such condition; choose "
+                            f"among {', '.join(sorted(conditions))}")
     overrides = list(args.overrides)
     if args.steps is not None:
         overrides.append(f"steps={args.steps}")
     if args.viewers is not None:
         overrides.append(f"population.size={args.viewers}")
     seeds = list(range(args.seed, args.seed + args.seeds))
-    names = [check.scenario.stem for check in CHECKS]
-    unknown = sorted(set(args.only or []) - set(names))
-    if unknown:
-        raise ScenarioError(f"error: --only {' '.join(unknown)}: not an effect scenario; "
-                            f"choose among {', '.join(names)}")
-    checks = tuple(c for c in CHECKS if not args.only or c.scenario.stem in args.only)
-    rows = run_checks(seeds, overrides, workers=args.workers, checks=checks,
-                      progress=not args.quiet)
-    table = tally(rows)
-
-    def csv_text(records: list[dict]) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
-        return buffer.getvalue()
-
-    markdown = render_table(table)
-    with result_folder(args.out) as building:
-        (building / "per_seed.csv").write_text(csv_text(rows), encoding="utf-8")
-        (building / "criteria.csv").write_text(csv_text(table), encoding="utf-8")
-        (building / "criteria.md").write_text(
-            f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}\n\n"
-            + markdown, encoding="utf-8")
+    jobs = checks.plan(seeds, overrides, chosen, args.condition)
+    rows = checks.run_jobs(jobs, workers=args.workers, progress=not args.quiet)
+    out = args.out or Path("results") / "effects"
+    markdown = checks.render_markdown(rows, chosen)
+    with result_folder(out) as building:
+        write_text(building / "per_seed.csv", _csv_text(rows))
+        write_text(building / "criteria.csv", _csv_text(checks.tally(rows)))
+        write_text(building / "parts.csv", _csv_text(checks.part_means(rows)))
+        write_text(building / "conditions.csv", _csv_text(checks.condition_table(rows, chosen)))
+        write_text(building / "conditions.md",
+                   f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}"
+                   f"\n\n{markdown}")
+        save_figure(conditions_figure(rows, chosen), building / "conditions.png")
     print(markdown, end="")
-    print(f"results: {args.out}/ (per_seed.csv, criteria.csv, criteria.md)")
-    if shown(table):
-        print("every criterion holds in at least 90% of the seeds")
+    print(f"results: {out}/ (per_seed.csv, criteria.csv, parts.csv, conditions.csv, "
+          "conditions.md, conditions.png)")
+    if checks.all_claims_hold(rows, chosen):
+        print(f"every claim holds in at least {checks.REQUIRED:.0%} of the seeds")
         return 0
-    print("some criterion holds in fewer than 90% of the seeds: see per_seed.csv",
-          file=sys.stderr)
+    failed = [f"{row['effect']}:{row['condition']}" for row in checks.verdicts(rows, chosen)
+              if row["ok"] is False]
+    print(f"claims not borne out in {checks.REQUIRED:.0%} of the seeds: {', '.join(failed)}; "
+          f"see {out}/per_seed.csv", file=sys.stderr)
     return 1
+
+
+def _effects_over_sweep(args: argparse.Namespace, chosen: list) -> int:
+    from simulation.experiments import effects as checks
+    from simulation.viz.effect_figures import map_figure, sensitivity_figure
+    from simulation.viz.style import save_figure
+
+    if len(chosen) != 1 or not args.effect:
+        raise ScenarioError("error: --sweep reads one effect's criteria: give --effect "
+                            f"{' or '.join(e.key for e in checks.EFFECTS)}")
+    effect = chosen[0]
+    result = checks.sweep_effect(args.sweep, effect)
+    out = args.out or args.sweep / "analysis"
+    figure = (sensitivity_figure(result.table, effect) if result.method == "morris"
+              else map_figure(result.table, effect))
+    out.mkdir(parents=True, exist_ok=True)
+    write_stem = out / f"effect_{effect.key}"
+    from simulation.io.storage import write_text
+
+    write_text(write_stem.with_name(write_stem.name + "_runs.csv"), result.runs.to_csv(index=False))
+    write_text(write_stem.with_name(write_stem.name + f"_{result.method}.csv"),
+               result.table.to_csv(index=False))
+    save_figure(figure, write_stem.with_suffix(".png"))
+    print(result.render())
+    print(f"tables and figure: {out}/effect_{effect.key}_*.csv, effect_{effect.key}.png")
+    return 0
+
+
+def _csv_text(records: list[dict]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
 
 
 def _command_analyze(args: argparse.Namespace) -> int:

@@ -1,0 +1,138 @@
+"""The effect checker: criteria read the summary as docs/effects.md states them, claims are
+judged as the issue asks, and `run.py effects` writes its tables (tiny runs: no effect)."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from simulation.experiments import effects as fx
+from tests.support.scenarios import run_cli
+
+
+def made_up_summary(composition: float = -0.4, conversion: float = -0.3) -> dict:
+    """A summary with both brands alike: entertainment 40 likes/post vs educational 10 (ratio
+    4); leads per 1k likes 5 vs 50 (0.1); tiers 0..2 reached by 30, 6 and 2 posts, so the
+    highest tier reached by 5 posts is 1: target share 0.2 / 0.5 = 0.4, leads per 1k
+    impressions 1.5 / 3 = 0.5; the entertainment-educational gap split as given."""
+    brand = {"likes_leads_spearman": 0.1, "by_style": {
+        "entertainment": {"likes_per_post": 40.0, "leads_per_1k_likes": 5.0},
+        "educational": {"likes_per_post": 10.0, "leads_per_1k_likes": 50.0}},
+        "by_tier": {"0": {"posts_reached": 30, "target_share": 0.5,
+                          "leads_per_1k_impressions": 3.0},
+                    "1": {"posts_reached": 6, "target_share": 0.2,
+                          "leads_per_1k_impressions": 1.5},
+                    "2": {"posts_reached": 2, "target_share": 0.0,
+                          "leads_per_1k_impressions": 0.0}}}
+    split = {"ratio": 1 + composition + conversion, "ratio_composition": composition,
+             "ratio_conversion": conversion,
+             "composition_share": composition / (composition + conversion)}
+    parts = {"style_splits": {"entertainment_vs_educational": split},
+             "tier_splits": {"1_vs_0": split, "2_vs_0": split}}
+    return {"brands": {"glow_skincare": brand, "ledger_app": brand},
+            "decomposition": {"glow_skincare": parts, "ledger_app": parts}}
+
+
+def test_criteria_read_the_summary_as_stated():
+    summary = made_up_summary()
+    mismatch, dilution = fx.VIRAL_MISMATCH, fx.AUDIENCE_DILUTION
+    values, holds = fx.evaluate(mismatch, summary)
+    assert values["like_ratio"] == pytest.approx(4.0)
+    assert values["leads_per_1k_likes_ratio"] == pytest.approx(0.1)
+    assert values["composition_share"] == pytest.approx(0.4 / 0.7)
+    assert fx.shows(mismatch, holds)
+    assert not fx.controlled(mismatch, holds)  # Spearman 0.1 fails the control's bound
+    values, holds = fx.evaluate(dilution, summary)
+    assert fx.highest_tier(summary, "ledger_app") == 1
+    assert values["target_share_ratio"] == pytest.approx(0.4)
+    assert values["leads_per_1k_impressions_ratio"] == pytest.approx(0.5)
+    assert fx.dilution_parts(summary)["ratio_composition"] == pytest.approx(-0.4)
+    assert fx.shows(dilution, holds)
+
+
+def test_composition_must_carry_the_mismatch():
+    # The same outcome ratios with the gap carried by conversion (content) alone: not shown.
+    values, holds = fx.evaluate(fx.VIRAL_MISMATCH, made_up_summary(-0.02, -0.68))
+    assert values["composition_share"] == pytest.approx(0.02 / 0.7)
+    assert holds["like_ratio"] and holds["spearman"] and not holds["composition_share"]
+    assert not fx.shows(fx.VIRAL_MISMATCH, holds)
+
+
+def test_undefined_values_fail():
+    summary = made_up_summary()
+    summary["brands"]["ledger_app"]["by_tier"]["1"]["posts_reached"] = 4  # nothing climbed
+    values, holds = fx.evaluate(fx.AUDIENCE_DILUTION, summary)
+    assert math.isnan(values["target_share_ratio"]) and not holds["target_share_ratio"]
+    assert not fx.shows(fx.AUDIENCE_DILUTION, holds)
+    assert not fx.VIRAL_MISMATCH.criteria[0].holds(math.nan)
+
+
+def rows_for(effect: fx.Effect, condition: str, shows: list[bool], control: list[bool]
+             ) -> list[dict]:
+    return [{"effect": effect.key, "condition": condition, "seed": seed, "kind": "verdict",
+             "role": role, "name": name, "value": math.nan, "bound": math.nan, "direction": "",
+             "holds": flag}
+            for seed, (a, b) in enumerate(zip(shows, control, strict=True))
+            for role, name, flag in (("effect", "effect_shows", a),
+                                     ("control", "control_holds", b))]
+
+
+def test_claims_need_nine_seeds_in_ten():
+    effect = fx.VIRAL_MISMATCH
+    rows = (rows_for(effect, "for_you", [True] * 9 + [False], [False] * 10)
+            + rows_for(effect, "random", [False] * 8 + [True] * 2, [False] * 10)
+            + rows_for(effect, "control", [False] * 10, [True] * 8 + [False] * 2))
+    verdicts = {v["condition"]: v for v in fx.verdicts(rows, [effect])}
+    assert verdicts["for_you"]["ok"]  # shows in 9 of 10, as claimed
+    assert not verdicts["random"]["ok"]  # claimed absent, shows in 2 of 10
+    assert not verdicts["control"]["ok"]  # effect absent, but its own criteria hold in 8 only
+    assert not fx.all_claims_hold(rows, [effect])
+    assert fx.needed(10) == 9 and fx.needed(3) == 3
+
+
+def test_every_condition_names_a_claim_and_a_real_scenario():
+    for effect in fx.EFFECTS:
+        keys = [c.key for c in effect.conditions]
+        assert keys[:2] == ["for_you", "control"] and len(set(keys)) == len(keys)
+        assert effect.conditions[0].claim is True and effect.conditions[1].claim is False
+        jobs = fx.plan([1], effects=[effect])  # loads every condition's scenario
+        assert len(jobs) == len(effect.conditions)
+
+
+def test_sweep_criteria_rebuild_the_summary_from_flat_measures():
+    summary = made_up_summary()
+    from simulation.measures.aggregate import flatten
+
+    flat = flatten(summary)
+    frame = pd.DataFrame([flat, {**flat, "brands.glow_skincare.likes_leads_spearman": 0.9}])
+    table = fx.sweep_criteria(frame, list(flat), fx.VIRAL_MISMATCH)
+    assert list(table["like_ratio"]) == pytest.approx([4.0, 4.0])
+    assert list(table["effect_shows"]) == [1.0, 0.0]  # Spearman 0.9 > 0.3 in the second run
+
+
+def test_effects_command_writes_its_tables_and_fails_when_a_claim_fails(tmp_path):
+    # Two seeds of a tiny platform: nothing climbs and few leads, so claims fail (exit 1),
+    # but every table and the figure are written.
+    result = run_cli("effects", "--seeds", "2", "--viewers", "300", "--steps", "6", "--quiet",
+                     "--effect", "viral_mismatch", "--condition", "for_you", "random",
+                     "--out", tmp_path / "effects", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "viral_mismatch:for_you" in result.stderr and "Traceback" not in result.stderr
+    folder = tmp_path / "effects"
+    criteria = len(fx.VIRAL_MISMATCH.criteria) + len(fx.VIRAL_MISMATCH.control_criteria)
+    per_seed = pd.read_csv(folder / "per_seed.csv")
+    assert len(per_seed[per_seed["kind"] == "criterion"]) == 2 * 2 * criteria
+    conditions = pd.read_csv(folder / "conditions.csv")
+    assert list(conditions["condition"]) == [fx.VIRAL_MISMATCH.condition(k).label
+                                             for k in ("for_you", "random")]
+    assert (folder / "conditions.png").stat().st_size > 0
+    assert "| random ranking" in (folder / "conditions.md").read_text()
+
+
+def test_effects_command_rejects_bad_input_before_running(tmp_path):
+    result = run_cli("effects", "--set", "ranking.wieghts.like=1", "--out", tmp_path / "e",
+                     cwd=tmp_path)
+    assert result.returncode == 2 and "ranking.wieghts" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "e").exists()
+    result = run_cli("effects", "--condition", "sideways", cwd=tmp_path)
+    assert result.returncode == 2 and "sideways" in result.stderr
