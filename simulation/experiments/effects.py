@@ -229,26 +229,34 @@ VIRAL_MISMATCH = Effect(
         Criterion("spearman", "Spearman(likes, leads) across the brand's posts",
                   brand_value(MISMATCH_BRAND, "likes_leads_spearman"), 0.3, "max"),
         Criterion("composition_share",
-                  "share of the entertainment-educational gap in leads per impression carried "
-                  "by who was shown the posts (composition)",
+                  "share of the entertainment-educational gap in leads per impression that "
+                  "who was shown the posts carries (Kitagawa composition part / gap)",
                   composition_share(mismatch_parts), 0.5, "min"),
     ),
     control_criteria=(
         Criterion("control_spearman", "Spearman(likes, leads) across the brand's posts",
-                  brand_value(MISMATCH_BRAND, "likes_leads_spearman"), 0.6, "min"),
+                  brand_value(MISMATCH_BRAND, "likes_leads_spearman"), 0.35, "min"),
     ),
     conditions=(
         Condition("for_you", "the scenario (For-You ranking)", _scenario("viral_mismatch"),
                   claim=True),
-        Condition("control", "control: entertainment does not ride trends",
+        Condition("control", "control: no entertainment post rides a trend",
                   _scenario("viral_mismatch_control"), claim=False),
         *(Condition(key, label, _scenario("viral_mismatch"), overrides, claim=False)
           for key, label, overrides in RANKING_NULLS),
         Condition("likes_unweighted", "likes out of the ranking score (weight 0)",
                   _scenario("viral_mismatch"), ("ranking.weights.like=0",), claim=True),
+        Condition("taste_off", "entertainment entertains everyone alike (taste 0)",
+                  _scenario("viral_mismatch"), ("funnel.appeal.entertainment_taste=0",),
+                  claim=False),
     ),
     parts=mismatch_parts,
 )
+
+
+def dilution_part(name: str) -> Callable[[Summary], float]:
+    """One part of the dilution brand's highest-tier-against-tier-0 split."""
+    return lambda summary: dilution_parts(summary)[name]
 
 
 AUDIENCE_DILUTION = Effect(
@@ -261,10 +269,13 @@ AUDIENCE_DILUTION = Effect(
                   tier_ratio(DILUTION_BRAND, "leads_per_1k_impressions"), 1.0 - 1e-9, "max"),
     ),
     control_criteria=(
-        Criterion("control_leads_change",
-                  "|leads per 1 000 impressions, that tier / tier 0 - 1|",
-                  distance_from_one(tier_ratio(DILUTION_BRAND, "leads_per_1k_impressions")),
-                  0.25, "max"),
+        Criterion("control_target_share_ratio",
+                  "target share, highest tier reached by 5 posts / tier 0",
+                  tier_ratio(DILUTION_BRAND, "target_share"), 0.8, "min"),
+        Criterion("control_composition_part",
+                  "composition part of that tier's leads per impression over tier 0's "
+                  "(Kitagawa; ratio - 1 = composition + conversion)",
+                  dilution_part("ratio_composition"), -0.1, "min"),
     ),
     conditions=(
         Condition("for_you", "the scenario (For-You ranking)", _scenario("audience_dilution"),
