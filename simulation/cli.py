@@ -425,7 +425,8 @@ def _csv_text(records: list[dict]) -> str:
     import io
 
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+    fields = list(dict.fromkeys(key for record in records for key in record))
+    writer = csv.DictWriter(buffer, fieldnames=fields, restval="", lineterminator="\n")
     writer.writeheader()
     writer.writerows(records)
     return buffer.getvalue()

@@ -183,7 +183,7 @@ def tier_split(brand: str) -> Callable[[Summary], dict[str, float]]:
 
 def _split_parts(split: dict[str, Any] | None) -> dict[str, float]:
     keys = ("ratio", "ratio_composition", "ratio_conversion", "composition_share")
-    return {key: _number(split[key]) if split else math.nan for key in keys}
+    return {key: _number(split.get(key)) if split else math.nan for key in keys}
 
 
 def composition_share(parts: Callable[[Summary], dict[str, float]]

@@ -114,17 +114,19 @@ def test_effects_command_writes_its_tables_and_fails_when_a_claim_fails(tmp_path
     # Two seeds of a tiny platform: nothing climbs and few leads, so claims fail (exit 1),
     # but every table and the figure are written.
     result = run_cli("effects", "--seeds", "2", "--viewers", "300", "--steps", "6", "--quiet",
-                     "--effect", "viral_mismatch", "--condition", "for_you", "random",
+                     "--condition", "for_you", "random",
                      "--out", tmp_path / "effects", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     assert "viral_mismatch:for_you" in result.stderr and "Traceback" not in result.stderr
     folder = tmp_path / "effects"
     criteria = len(fx.VIRAL_MISMATCH.criteria) + len(fx.VIRAL_MISMATCH.control_criteria)
     per_seed = pd.read_csv(folder / "per_seed.csv")
+    criteria += len(fx.AUDIENCE_DILUTION.criteria) + len(fx.AUDIENCE_DILUTION.control_criteria)
     assert len(per_seed[per_seed["kind"] == "criterion"]) == 2 * 2 * criteria
     conditions = pd.read_csv(folder / "conditions.csv")
-    assert list(conditions["condition"]) == [fx.VIRAL_MISMATCH.condition(k).label
+    assert list(conditions["condition"]) == [effect.condition(k).label for effect in fx.EFFECTS
                                              for k in ("for_you", "random")]
+    assert {"spearman", "target_share_ratio"} <= set(conditions.columns)  # both effects' criteria
     assert (folder / "conditions.png").stat().st_size > 0
     assert "| random ranking" in (folder / "conditions.md").read_text()
 
@@ -136,3 +138,58 @@ def test_effects_command_rejects_bad_input_before_running(tmp_path):
     assert "Traceback" not in result.stderr and not (tmp_path / "e").exists()
     result = run_cli("effects", "--condition", "sideways", cwd=tmp_path)
     assert result.returncode == 2 and "sideways" in result.stderr
+
+
+def fabricated_sweep(folder, sweep, like_ratio):
+    """A finished sweep folder whose runs' summaries give the mismatch brand a like ratio of
+    ``like_ratio(point values)`` and every other criterion a value that holds."""
+    from simulation.experiments.executor import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder
+
+    prepare_folder(sweep, folder, None, None, None)
+    style = "brands.glow_skincare.by_style"
+    rows = []
+    for run in sweep.runs:
+        rows.append({"run_key": run.key, "point": run.point, "arm": run.arm,
+                     "replicate": run.replicate, "status": "done", "error": None,
+                     "seed_entropy": "1", "seed_spawn_key": "[]",
+                     **{PARAMETER_PREFIX + k: v for k, v in run.parameters.items()},
+                     f"{style}.entertainment.likes_per_post": 10.0 * like_ratio(
+                         sweep.design.values[run.point]),
+                     f"{style}.educational.likes_per_post": 10.0,
+                     f"{style}.entertainment.leads_per_1k_likes": 5.0,
+                     f"{style}.educational.leads_per_1k_likes": 50.0,
+                     "brands.glow_skincare.likes_leads_spearman": 0.1,
+                     "decomposition.glow_skincare.style_splits.entertainment_vs_educational."
+                     "composition_share": 0.6})
+    assert [name for name, _ in IDENTITY] == list(rows[0])[:8]
+    pd.DataFrame(rows).to_parquet(folder / TABLE)
+
+
+def test_sweep_effect_screens_criteria_and_maps_where_the_effect_shows(write_sweep, tmp_path):
+    from simulation.experiments.sweeps import load_sweep
+
+    # Morris: the like ratio equals the like weight (range 0..8), so its elementary effect
+    # is 8 per unit of the normalised range; the temperature does nothing.
+    path = write_sweep("[sweep]\nmethod = 'morris'\nsamples = 4\nseed = 4\n"
+                       "[[sweep.params]]\npath = 'ranking.weights.like'\nlow = 0.0\nhigh = 8.0\n"
+                       "[[sweep.params]]\npath = 'ranking.temperature'\nlow = 0.01\nhigh = 1.0\n")
+    fabricated_sweep(tmp_path / "morris", load_sweep(path), lambda p: p["ranking.weights.like"])
+    result = fx.sweep_effect(tmp_path / "morris", fx.VIRAL_MISMATCH)
+    indices = result.table.set_index(["measure", "parameter", "index"])["value"]
+    assert indices["like_ratio", "ranking.weights.like", "mu_star"] == pytest.approx(8.0)
+    assert indices["like_ratio", "ranking.temperature", "mu_star"] == pytest.approx(0.0, abs=1e-9)
+    assert "like_ratio" in result.render()
+    # Grid: the effect shows (like ratio >= 3) at like weight 4, not at 1, in both replicates.
+    path = write_sweep("[sweep]\nmethod = 'grid'\nreplicates = 2\nseed = 4\n"
+                       "[[sweep.params]]\npath = 'ranking.weights.like'\nvalues = [1.0, 4.0]\n"
+                       "[[sweep.params]]\npath = 'ranking.temperature'\nvalues = [0.01, 0.1]\n",
+                       name="grid.toml")
+    fabricated_sweep(tmp_path / "grid", load_sweep(path), lambda p: p["ranking.weights.like"])
+    result = fx.sweep_effect(tmp_path / "grid", fx.VIRAL_MISMATCH)
+    shares = dict(zip(result.table["param.ranking.weights.like"], result.table["share"],
+                      strict=False))
+    assert shares == {1.0: 0.0, 4.0: 1.0} and set(result.table["replicates"]) == {2}
+    figure_result = run_cli("effects", "--sweep", tmp_path / "grid", "--effect", "viral_mismatch",
+                            cwd=tmp_path)
+    assert figure_result.returncode == 0, figure_result.stderr
+    assert (tmp_path / "grid" / "analysis" / "effect_viral_mismatch.png").stat().st_size > 0
