@@ -39,10 +39,13 @@ from simulation.agents import Viewer
 from simulation.config.loading import load_scenario
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.records import Impressions, Reactions
+from simulation.core.seeding import step_generator
 from simulation.experiments.runs import reuse_freed_memory
 from simulation.io.storage import write_json
 from simulation.model import EngagementModel
 from simulation.platform.retrieval import live_posts
+from simulation.platform.tiers import update_tiers
+from simulation.state.bookkeeping import record_reactions
 from simulation.viewers.funnel import react
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -67,13 +70,13 @@ class HandwrittenViewer(Viewer):
         length = int(np.clip(model.session_rng.poisson(
             sessions * population.session_length[self.index]), 1, config.ranking.max_feed_length))
         model.active[self.index] = True
-        feed = model.policy.build_feeds(model, np.array([self.index]), np.array([length]),
-                                        model.rng)
+        feed = model.policy.build_feeds(model.state, np.array([self.index]),
+                                        np.array([length]), model.rng)
         impressions = model.impressions_of(feed)
         for i in range(len(impressions)):  # post by post, as a viewer scrolls
             one = impression(impressions, i)
             reactions = react(config.funnel, one, model.reaction_rng)
-            model.record_reactions(one, reactions)
+            record_reactions(model.state, one, reactions)
             model.step_log.append((one, reactions))
 
 
@@ -105,15 +108,15 @@ class HandwrittenModel(EngagementModel):
         self.step_log: list[tuple[Impressions, Reactions]] = []
 
     def step(self) -> None:
+        self.clock.step = self.steps
         self.hour = (self.steps - 1) * self.config.step_hours
         self._publish(self.hour)
-        self.history.make_room(live_posts(self).first, self.posts.size)
+        self.history.make_room(live_posts(self.state).first, self.posts.size)
         self.active[:] = False
-        self.reaction_rng = np.random.default_rng(np.random.SeedSequence(
-            self._reaction_seed.entropy, spawn_key=(*self._reaction_seed.spawn_key, self.steps)))
+        self.reaction_rng = step_generator(self._reaction_seed, self.steps)
         self.step_log = []
         self.agents_by_type[HandwrittenViewer].shuffle_do("step")
-        self.update_distribution()
+        update_tiers(self.tiers, self.posts, self.rates, self.config.ranking, self.hour)
         if self.step_log:
             self.collect(concatenate([p[0] for p in self.step_log], Impressions),
                          concatenate([p[1] for p in self.step_log], Reactions))
@@ -130,8 +133,8 @@ def run(viewers: int, warm_up: int, steps: int, seed: int) -> tuple[dict, dict]:
     Two models are built from the same scenario and seed and stepped alike by the
     simulator for ``warm_up`` steps (the same trajectory: a run is determined by its seed),
     so that both versions go on from the same platform; then one is stepped by the
-    simulator and the other by hand, and each is timed. The tier budgets are scaled with
-    the platform, as in scale.py.
+    simulator and the other by hand, and each is timed. The tier budgets follow the
+    platform (they are per viewer), as in scale.py.
     """
     scenario = load_scenario(BASELINE, [*overrides(viewers, warm_up + steps, "scaled", 1.0),
                                         f"population.eager_agents_up_to={viewers}"])

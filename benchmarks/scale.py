@@ -3,9 +3,9 @@
 Each measurement runs in a fresh process, so that its peak resident memory is its own:
 model construction, then ``--steps`` steps (one simulated week by default), timed end
 to end (candidates, scoring, funnel, bookkeeping, data collection). The tier budgets of
-the baseline are sized for 20 000 viewers; by default they are scaled with the platform
-(``--tiers scaled``: budgets x viewers / 20 000) so that every size is the same platform
-with more people on it, and ``--tiers fixed`` keeps the file's budgets.
+the baseline are per viewer, so by default they follow the platform (``--tiers scaled``):
+every size is the same platform with more people on it; ``--tiers fixed`` keeps the
+impressions they come to on the baseline's own 20 000 viewers at every size.
 
     python benchmarks/scale.py                              # 10k, 100k and 1M viewers, a week each
     python benchmarks/scale.py --sizes 10000 100000 --steps 48
@@ -29,21 +29,21 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
-BASELINE_VIEWERS = 20_000
-BASELINE_BUDGETS = (150, 750, 4000, 20000, 100000)
 
 
 def overrides(viewers: int, steps: int, tiers: str, pool: float) -> list[str]:
     """Scenario overrides for one measurement."""
-    changes = [f"population.size={viewers}", f"steps={steps}"]
-    if tiers == "scaled":
-        factor = viewers / BASELINE_VIEWERS
-        changes += [f"ranking.distribution.tiers[{k}].budget={max(1, round(budget * factor))}"
-                    for k, budget in enumerate(BASELINE_BUDGETS)]
-    if pool != 1:
-        from simulation.config.loading import load_scenario
+    from simulation.config.loading import load_scenario
 
-        base = load_scenario(BASELINE)
+    base = load_scenario(BASELINE)
+    changes = [f"population.size={viewers}", f"steps={steps}"]
+    if tiers == "fixed":
+        distribution = base.ranking.distribution
+        budgets = distribution.impression_budgets(base.population.size)
+        changes += ['ranking.distribution.budget_unit="impressions"',
+                    *[f"ranking.distribution.tiers[{k}].budget={budget:.0f}"
+                      for k, budget in enumerate(budgets) if budget != float("inf")]]
+    if pool != 1:
         changes += [f"creators[{i}].posting_rate={creator.posting_rate * pool}"
                     for i, creator in enumerate(base.creators)]
     return changes
@@ -153,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="population sizes (default: 10 000, 100 000 and 1 000 000)")
     parser.add_argument("--steps", type=int, default=168, help="steps per run (default 168)")
     parser.add_argument("--tiers", choices=["scaled", "fixed"], default="scaled",
-                        help="tier budgets scaled with viewers (default) or as in the file")
+                        help="tier budgets per viewer as in the file (default) or fixed at the "
+                             "baseline's impressions")
     parser.add_argument("--pool", type=float, nargs="*", default=[],
                         help="also run --pool-viewers viewers with posting rates x these factors")
     parser.add_argument("--pool-viewers", type=int, default=100_000)

@@ -3,7 +3,8 @@
 Agents are thin views onto the model's arrays: ``viewer.intent`` reads
 ``model.population.intent[viewer.index]``. The model steps all viewers at once
 over those arrays (see ``model.py``), so agents carry identity and a readable
-interface, not per-agent loops.
+interface, not per-agent loops: they have no ``step()``, and Mesa's ``model.agents.do("step")``
+is not how the model advances.
 
 A Mesa agent costs about 1.3 KB and 4 microseconds to register; a million of them
 would take a third of the memory budget of a run. Platforms larger than
@@ -74,6 +75,16 @@ class Viewer(Agent):
     @property
     def is_bot(self) -> bool:
         return bool(self.platform.population.is_bot[self.index])
+
+    @property
+    def active(self) -> bool:
+        """Whether the viewer opened a session in the last step."""
+        return bool(self.platform.active[self.index])
+
+    @property
+    def following(self) -> int:
+        """How many creators this viewer follows."""
+        return int(self.platform.follows.table[self.index].sum())
 
     @property
     def follows(self) -> list[Creator]:

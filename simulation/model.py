@@ -13,7 +13,10 @@ One step is ``step_hours`` of platform time (docs/specification.md, "One step"):
    (``state/bookkeeping.py``), then displayed likes and the distribution tiers
    (``platform/tiers.py``: the promotion rule); levers record what they watch
    (``on_reactions``);
-5. the data collector records the step.
+5. the data collector records the step: a row per segment and per feed dimension in the
+   run's tables (``step_records``), and the headline measures of the step as Mesa model
+   reporters (``model.datacollector.get_model_vars_dataframe()``). After the scenario's
+   ``steps``, ``running`` turns False, so that Mesa's ``run_model()`` stops.
 
 Within a step every viewer sees the platform as it was at the start of the step (a
 synchronous update); nothing loops over viewers or impressions. The model wires the
@@ -23,6 +26,7 @@ on (``levers/base.py``), in their order.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,10 +34,11 @@ from mesa import DataCollector, Model
 
 from simulation.agents import Creator, Viewer, ViewerAgents
 from simulation.config.scenario import Scenario
-from simulation.core.events import EVENT_INDEX, EVENTS, event_bits
+from simulation.core.events import ENGAGEMENTS, EVENT_INDEX, EVENTS, event_bits
 from simulation.core.records import Feed, Impressions, Reactions
 from simulation.core.seeding import copy_of, step_generator, stream
 from simulation.core.sources import SOURCES
+from simulation.core.statistics import gini
 from simulation.kernels.counting import tally
 from simulation.kernels.interests import unit_rows
 from simulation.levers import Lever, build_levers
@@ -58,14 +63,57 @@ from simulation.viewers.funnel import react
 from simulation.viewers.impressions import impressions_of
 from simulation.viewers.sessions import open_sessions
 
+HEADLINE_MEASURES: tuple[str, ...] = (
+    "step", "hour", "active_viewers", "impressions", "views", "likes", "comments", "shares",
+    "follows", "link_clicks", "leads", "purchases", "revenue", "engagement_rate",
+    "leads_per_1k_impressions", "live_posts", "views_gini_live")
+"""The model reporters of the data collector: the step's events and revenue (not cumulative),
+engagements (likes, comments, shares) per view in the step, and, over the posts that can
+still be recommended, their number and the Gini coefficient of their views so far."""
+
+
+VIEWER_REPORTERS: tuple[str, ...] = ("segment", "active", "following", "intent")
+"""Agent reporters of viewers (``agent_reporters=True``): their segment, whether they opened
+a session this step, how many creators they follow, their purchase intent."""
+
+
+CREATOR_REPORTERS: tuple[str, ...] = ("name", "is_brand", "followers")
+"""Agent reporters of creators (``agent_reporters=True``)."""
+
+
+def _headline(model: EngagementModel, name: str) -> float:
+    """One headline measure of the step just recorded (a model reporter)."""
+    return model.headline[name]
+
 
 class EngagementModel(Model):
-    """A short-video platform: viewers, creators, posts, a ranking policy, a funnel and levers."""
+    """A short-video platform: viewers, creators, posts, a ranking policy, a funnel and levers.
+
+    The Mesa way: ``model.step()`` advances one step; ``model.run_model()`` runs until
+    ``running`` turns False, after the scenario's ``steps``; ``model.datacollector`` has a
+    model reporter per headline measure (:data:`HEADLINE_MEASURES`), and, with
+    ``agent_reporters=True`` on platforms of at most :attr:`AGENT_REPORTERS_UP_TO` viewers,
+    agent-type reporters for viewers and creators (``get_agenttype_vars_dataframe(Viewer)``).
+    The collector may be replaced by one of your own: the run's tables are kept apart, in
+    ``step_records``.
+    """
 
     viewer_class: type[Viewer] = Viewer
     """The Mesa agent class of viewers (benchmarks/plain_mesa.py gives them a step())."""
 
-    def __init__(self, config: Scenario, seed: int | np.random.SeedSequence | None = None):
+    AGENT_REPORTERS_UP_TO = 20_000
+    """Largest platform (viewers) whose agents may be recorded every step: the reporters
+    loop over every agent in Python, about 2 microseconds an agent and reporter."""
+
+    def __init__(self, config: Scenario, seed: int | np.random.SeedSequence | None = None,
+                 agent_reporters: bool = False):
+        if agent_reporters and config.population.size > min(
+                self.AGENT_REPORTERS_UP_TO, config.population.eager_agents_up_to):
+            raise ValueError(
+                f"agent_reporters: {config.population.size:,} viewers are too many to record "
+                f"each agent every step (at most {self.AGENT_REPORTERS_UP_TO:,}, and at most "
+                "population.eager_agents_up_to); use the tables (steps, posts, creators) "
+                "instead, or a smaller population.size")
         # An int (default: the scenario's seed) is the entropy of a fresh SeedSequence. A
         # SeedSequence is used as given, e.g. a sweep's SeedSequence(root, spawn_key=(point,
         # replicate)); it is copied so that children it spawned before do not shift the streams.
@@ -104,7 +152,7 @@ class EngagementModel(Model):
         self.initial_followers = self.follows.count.copy()
 
         # What the platform knows and keeps.
-        self.tiers = StagedDistribution(config.ranking.distribution)
+        self.tiers = StagedDistribution(config.ranking.distribution, config.population.size)
         lever_columns = {name: column for lever in self.levers.values()
                          for name, column in lever.post_columns.items()}
         self.posts = PostStore(len(config.topics), len(config.population.segments),
@@ -143,12 +191,26 @@ class EngagementModel(Model):
             agent_class=self.viewer_class)
         self.creator_agents = [Creator(self, c) for c in range(self.creators.size)]
 
-        self.datacollector = DataCollector(tables={
-            "segments": ["step", "hour", "segment", "active_viewers", *EVENTS, "revenue",
-                         "watch_seconds"],
-            "feed_mix": ["step", "hour", "dimension", "value", "impressions", "likes", "leads"],
-        })
+        # The run's tables (steps.parquet, feed_mix.parquet) are kept in step_records; the
+        # Mesa-facing datacollector is the same collector with the model (and agent)
+        # reporters, and may be replaced without losing them.
+        self.headline: dict[str, float] = dict.fromkeys(HEADLINE_MEASURES, 0.0)
+        """The headline measures of the last step recorded (all zero before the first)."""
+        self.step_records = DataCollector(
+            model_reporters={name: partial(_headline, name=name) for name in HEADLINE_MEASURES},
+            agenttype_reporters={
+                self.viewer_class: {name: name for name in VIEWER_REPORTERS},
+                Creator: {name: name for name in CREATOR_REPORTERS},
+            } if agent_reporters else None,
+            tables={
+                "segments": ["step", "hour", "segment", "active_viewers", *EVENTS, "revenue",
+                             "watch_seconds"],
+                "feed_mix": ["step", "hour", "dimension", "value", "impressions", "likes",
+                             "leads"],
+            })
+        self.datacollector: DataCollector | None = self.step_records
         self._publish_backlog()
+        self._collect_headline()  # the state before the first step: row 0, Mesa's convention
 
     # --- the platform's state, by name ---------------------------------------------------
 
@@ -222,6 +284,8 @@ class EngagementModel(Model):
                           step_generator(self._reaction_seed, self.steps))
         self.record(impressions, reactions)
         self.collect(impressions, reactions)
+        if self.steps >= self.config.steps:
+            self.running = False
 
     def open_sessions(self) -> tuple[np.ndarray, np.ndarray]:
         """This step's active viewers (A,) and feed lengths (A,): sessions, or a lever's."""
@@ -249,7 +313,10 @@ class EngagementModel(Model):
     # --- 5. data collection ---------------------------------------------------------
 
     def collect(self, imp: Impressions, reactions: Reactions) -> None:
-        """Record this step's events per segment, and the feed's mix of styles, tiers and sources."""
+        """Record this step's events per segment, and the feed's mix of styles, tiers and
+        sources, in the run's tables; then the step's headline measures, through the data
+        collector's reporters."""
+        records = self.step_records
         names = self.population.segment_names
         n_segments = len(names)
         bits = event_bits(reactions.events)
@@ -264,7 +331,7 @@ class EngagementModel(Model):
                    "active_viewers": int(active[s]), "revenue": float(revenue[s]),
                    "watch_seconds": float(watch[s])}
             row.update({name: int(per_segment[s, e]) for e, name in enumerate(EVENTS)})
-            self.datacollector.add_table_row("segments", row)
+            records.add_table_row("segments", row)
 
         dimensions = {
             "style": (self.posts.style[imp.post].astype(np.int64), self.styles.names),
@@ -275,7 +342,36 @@ class EngagementModel(Model):
         for dimension, (values, labels) in dimensions.items():
             counts = tally(values, bits, len(labels))
             for index, label in enumerate(labels):
-                self.datacollector.add_table_row("feed_mix", {
+                records.add_table_row("feed_mix", {
                     "step": self.steps, "hour": self.hour, "dimension": dimension,
                     "value": label, "impressions": int(counts[index, impressions]),
                     "likes": int(counts[index, likes]), "leads": int(counts[index, leads])})
+
+        step_events = per_segment.sum(axis=0)  # (E,)
+        self._collect_headline(step_events, int(active.sum()), float(revenue.sum()))
+
+    def _collect_headline(self, step_events: np.ndarray | None = None, active_viewers: int = 0,
+                          revenue: float = 0.0) -> None:
+        """The step's headline measures (``headline``) from its event totals (E,), then the
+        data collector's reporters (and the user's collector, if it was replaced)."""
+        events = np.zeros(len(EVENTS), dtype=np.int64) if step_events is None else step_events
+        views = int(events[EVENT_INDEX["views"]])
+        impressions = int(events[EVENT_INDEX["impressions"]])
+        live = live_posts(self.state)
+        live_views = self.posts.counts[live.first:, EVENT_INDEX["views"]].sum(axis=(1, 2))
+        engagements = sum(int(events[EVENT_INDEX[e]]) for e in ENGAGEMENTS)
+        self.headline = {
+            "step": self.steps, "hour": self.hour, "active_viewers": active_viewers,
+            **{name: int(events[EVENT_INDEX[name]]) for name in (
+                "impressions", "views", "likes", "comments", "shares", "follows",
+                "link_clicks", "leads", "purchases")},
+            "revenue": revenue,
+            "engagement_rate": engagements / views if views else float("nan"),
+            "leads_per_1k_impressions": (1000 * int(events[EVENT_INDEX["leads"]]) / impressions
+                                         if impressions else float("nan")),
+            "live_posts": len(live.ids),
+            "views_gini_live": gini(live_views),
+        }
+        self.step_records.collect(self)
+        if self.datacollector is not None and self.datacollector is not self.step_records:
+            self.datacollector.collect(self)

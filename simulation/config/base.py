@@ -10,9 +10,11 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 
 
 class Section(BaseModel):
-    """Base of every schema section: unknown keys are errors, types are not coerced."""
+    """Base of every schema section: unknown keys are errors, types are not coerced, and a
+    value assigned to a field is checked at once (``scenario.population.size = -5`` raises
+    pydantic's ValidationError naming the field)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
 
 
 class Beta(Section):

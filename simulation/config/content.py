@@ -27,8 +27,8 @@ class Style(Section):
 
 
 def _default_styles() -> dict[str, Style]:
-    # The MODEL.md table: entertainment/trend high e and h; educational high i;
-    # promotional high k.
+    # The specification's table of styles (docs/specification.md, 'Creators and brands'):
+    # entertainment/trend high e and h; educational high i; promotional high k.
     return {
         "entertainment": Style(
             entertainment=Beta(a=8, b=2), information=Beta(a=1.5, b=8),

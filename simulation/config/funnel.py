@@ -11,7 +11,11 @@ from simulation.config.base import Section
 
 
 class Appeal(Section):
-    """How much a post appeals to a viewer (the driver of watching and liking)."""
+    """How much a post appeals to a viewer (the driver of watching and liking).
+
+    Appeal is a weighted sum; a weight may be negative (the factor then lowers appeal), as
+    may the coefficients of the funnel's log-odds below.
+    """
 
     interest_match: float = Field(1.5, description="Weight of the viewer-post topic match (0..1).")
     entertainment: float = Field(3.0, description="Weight of the post's entertainment e.")

@@ -14,15 +14,17 @@ import types
 import typing
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from simulation.config.scenario import Scenario, check_references
+from simulation.config.shipped import find_file, shipped_names
+from simulation.core.program import PROGRAM
 
-HINT = ("Fix the fields above. `python run.py defaults` prints every field with its default, "
-        "and README.md lists each field's allowed range.")
+HINT = (f"Fix the fields above. `{PROGRAM} defaults` prints every field with its default, "
+        "and docs/scenarios.md lists each field's allowed range.")
 
 
 class ScenarioError(Exception):
@@ -136,15 +138,56 @@ def format_problems(source: str, problems: list[tuple[str, str]]) -> str:
     return "\n".join(lines)
 
 
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with its links followed, or a ScenarioError for a link loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # a symbolic link that leads round in a loop
+        raise ScenarioError(f"error: {path}: a symbolic link that leads round in a loop; "
+                            "give the scenario file itself") from None
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a scenario or sweep file, or a ScenarioError saying why it cannot be read.
+
+    Refused with one message each: a path that does not exist, a folder, anything that is
+    not a regular file (a device, a pipe), a file that cannot be read, and one that is not
+    UTF-8 text (a binary file, or text saved in another encoding).
+    """
+    path = Path(path)
+    resolved(path)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.glob("*.toml"))[:6]
+        hint = f" It holds: {', '.join(inside)}." if inside else ""
+        raise ScenarioError(f"error: {path}: is a folder, not a scenario file; give a .toml, "
+                            f".yaml or .yml file.{hint}")
+    if not path.exists():
+        shipped = shipped_names()
+        hint = (f" Shipped scenarios run by name ({', '.join(shipped[:4])}, ...): "
+                f"`{PROGRAM} scenarios` lists all {len(shipped)}." if shipped else "")
+        raise ScenarioError(f"error: {path}: no such file. Check the path.{hint}")
+    if not path.is_file():
+        raise ScenarioError(f"error: {path}: not a regular file; give a .toml, .yaml or .yml file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"error: {path}: cannot be read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, as some editors write, is dropped
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"error: {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at position "
+            f"{exc.start}); a scenario file is text: save it as UTF-8.") from None
+    if "\x00" in text:
+        raise ScenarioError(f"error: {path}: a binary file (it holds NUL bytes), not a scenario; "
+                            "give a .toml, .yaml or .yml text file")
+    return text
+
+
 def read_document(path: str | Path) -> dict:
     """Parse a TOML (.toml) or YAML (.yaml, .yml) file into a dict, or raise ScenarioError."""
     path = Path(path)
-    if not path.is_file():
-        shipped = sorted(p.name for p in Path("scenarios").glob("*.toml")) \
-            if Path("scenarios").is_dir() else []
-        hint = f" Shipped scenarios: {', '.join(shipped)}." if shipped else ""
-        raise ScenarioError(f"error: {path}: no such file. Check the path.{hint}")
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
             document = yaml.safe_load(text)
@@ -164,6 +207,19 @@ def read_document(path: str | Path) -> dict:
         raise ScenarioError(f"error: {path}: the top level must be a table of fields, "
                             f"not {type(document).__name__}")
     return document
+
+
+def check_seed(value: int, source: str = "--seed") -> int:
+    """``value`` if it is a seed the schema allows (the rule of the ``seed`` field of a file:
+    0 <= seed < 2**63), else a ScenarioError naming ``source``."""
+    seed = Scenario.model_fields["seed"]
+    try:
+        return TypeAdapter(Annotated[int, *seed.metadata]).validate_python(value)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"]
+        raise ScenarioError(f"error: {source}: {message[0].lower()}{message[1:]} (got {value!r}); "
+                            "a seed is a whole number from 0 to 2**63 - 1, as the field `seed` "
+                            "of a scenario file") from None
 
 
 def validate_document(document: dict, source: str) -> Scenario:
@@ -250,7 +306,7 @@ def read_scenario_document(path: str | Path, chain: tuple[Path, ...] = ()) -> di
     scenario in one named place.
     """
     path = Path(path)
-    if path.resolve() in chain:
+    if resolved(path) in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
         raise ScenarioError(f"error: {path}: `extends` goes round in a circle: {cycle}")
     document = read_document(path)
@@ -261,7 +317,7 @@ def read_scenario_document(path: str | Path, chain: tuple[Path, ...] = ()) -> di
             raise ScenarioError(f"error: {path}: extends: expected a file name (a string), "
                                 f"got {base!r}")
         document = merge_documents(
-            read_scenario_document(path.parent / base, (*chain, path.resolve())), document)
+            read_scenario_document(path.parent / base, (*chain, resolved(path))), document)
     if assignments is not None:
         if not isinstance(assignments, dict):
             raise ScenarioError(f"error: {path}: set: expected a table of path = value")
@@ -280,6 +336,7 @@ def load_scenario(path: str | Path, overrides: typing.Iterable[str] = ()) -> Sce
     key by key (``[styles.entertainment] trend_riding = 0.9`` keeps the style's other
     defaults and the other styles), and its lists replace the defaults' lists.
     """
+    path = find_file(path)  # a file, or a shipped scenario by name (``baseline``)
     defaults = Scenario().model_dump(mode="json", exclude_none=True)
     document = merge_documents(defaults, read_scenario_document(path))
     scenario = validate_document(document, str(path))

@@ -11,7 +11,7 @@ from simulation.config.base import Section
 
 
 class Network(Section):
-    """The friendship graph along which shares travel (network.build_social_graph)."""
+    """The friendship graph along which shares travel (state.graph.build_social_graph)."""
 
     generator: Literal["none", "erdos_renyi", "watts_strogatz", "barabasi_albert",
                        "powerlaw_cluster"] = Field(

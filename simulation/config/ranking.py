@@ -12,19 +12,25 @@ from simulation.config.base import Section
 
 
 class RankingWeights(Section):
-    """Value of each predicted engagement in the For-You score (the leaked 'Algo 101' V terms)."""
+    """Value of each predicted engagement in the For-You score (the leaked 'Algo 101' V terms).
 
-    like: float = Field(1.0, ge=-100, le=100, description="Value of a predicted like.")
-    comment: float = Field(2.0, ge=-100, le=100, description="Value of a predicted comment.")
-    share: float = Field(4.0, ge=-100, le=100, description="Value of a predicted share.")
-    save: float = Field(2.0, ge=-100, le=100, description="Value of a predicted save.")
-    follow: float = Field(4.0, ge=-100, le=100, description="Value of a predicted follow.")
-    playtime: float = Field(0.1, ge=-100, le=100,
+    Values are not negative: the score is scaled by the viewer's affinity, cut by the
+    same-author penalty and by an integrity lever's score multiplier, all of which assume
+    a score >= 0 (a negative one would rank the least affine posts first and reward the
+    penalty). To value an engagement less, lower its weight towards 0.
+    """
+
+    like: float = Field(1.0, ge=0, le=100, description="Value of a predicted like.")
+    comment: float = Field(2.0, ge=0, le=100, description="Value of a predicted comment.")
+    share: float = Field(4.0, ge=0, le=100, description="Value of a predicted share.")
+    save: float = Field(2.0, ge=0, le=100, description="Value of a predicted save.")
+    follow: float = Field(4.0, ge=0, le=100, description="Value of a predicted follow.")
+    playtime: float = Field(0.1, ge=0, le=100,
                             description="Value of the expected share of the video watched.")
-    view: float = Field(0.0, ge=-100, le=100, description="Value of a predicted view (Pplay).")
-    profile_visit: float = Field(0.0, ge=-100, le=100,
+    view: float = Field(0.0, ge=0, le=100, description="Value of a predicted view (Pplay).")
+    profile_visit: float = Field(0.0, ge=0, le=100,
                                  description="Value of a predicted profile visit.")
-    lead: float = Field(0.0, ge=-1000, le=1000, description="Value of a predicted lead.")
+    lead: float = Field(0.0, ge=0, le=1000, description="Value of a predicted lead.")
 
 
 class CandidateQuotas(Section):
@@ -42,8 +48,12 @@ class CandidateQuotas(Section):
 class Tier(Section):
     """One stage of staged distribution (a traffic pool)."""
 
-    budget: Annotated[int, Field(ge=1)] | Literal["unlimited"] = Field(
-        300, description='Impressions in this tier before promotion is judged, or "unlimited".'
+    budget: Annotated[float, Field(gt=0)] | Literal["unlimited"] = Field(
+        0.0075,
+        description='Impressions in this tier before promotion is judged: per viewer on the platform '
+                    '(ranking.distribution.budget_unit = "per_viewer", the default: 0.0075 on 20 000 '
+                    'viewers is 150 impressions) or in impressions (budget_unit = "impressions"); '
+                    'or "unlimited".',
     )
     affinity_bar: float = Field(
         0.0, ge=0, le=1, description="Least estimated viewer-post affinity to be shown this post."
@@ -56,28 +66,42 @@ class Tier(Section):
         description="A post moves up if its engagement score reaches this percentile of recent finishers.",
     )
 
-    @property
-    def budget_value(self) -> float:
-        """The budget as a number (unlimited is infinity)."""
-        return math.inf if self.budget == "unlimited" else float(self.budget)
-
 
 def _default_tiers() -> list[Tier]:
+    # Per viewer on the platform: 150, 750, 4 000, 20 000 and 100 000 impressions on the
+    # baseline's 20 000 viewers (the specification's TikTok-style pools of 300 to 200 000
+    # impressions, halved and brought to that size so that posts climb several tiers in a week).
     return [
-        Tier(budget=300, affinity_bar=0.75, weight=1.0, promotion_percentile=85),
-        Tier(budget=1_500, affinity_bar=0.6, weight=4.0, promotion_percentile=40),
-        Tier(budget=8_000, affinity_bar=0.4, weight=40.0, promotion_percentile=50),
-        Tier(budget=40_000, affinity_bar=0.2, weight=160.0, promotion_percentile=50),
-        Tier(budget=200_000, affinity_bar=0.1, weight=400.0, promotion_percentile=50),
+        Tier(budget=0.0075, affinity_bar=0.75, weight=1.0, promotion_percentile=85),
+        Tier(budget=0.0375, affinity_bar=0.6, weight=4.0, promotion_percentile=40),
+        Tier(budget=0.2, affinity_bar=0.4, weight=40.0, promotion_percentile=50),
+        Tier(budget=1.0, affinity_bar=0.2, weight=160.0, promotion_percentile=50),
+        Tier(budget=5.0, affinity_bar=0.1, weight=400.0, promotion_percentile=50),
         Tier(budget="unlimited", affinity_bar=0.0, weight=800.0, promotion_percentile=50),
     ]
 
 
+MAX_BUDGET_PER_VIEWER = 100.0
+"""Largest tier budget accepted per viewer: a week of the baseline shows each viewer about
+500 posts spread over thousands, so a larger budget is an absolute one missing its unit."""
+
+
 class Distribution(Section):
-    """Staged distribution: tiers, promotion thresholds, decay of posts that fail."""
+    """Staged distribution: tiers, promotion thresholds, decay of posts that fail.
+
+    Tier budgets are per viewer by default, so that a scenario run at another size is the
+    same platform with more or fewer people: on N viewers a tier's budget is
+    max(1, round(budget x N)) impressions. A scenario that wants budgets in impressions,
+    whatever its size, says so with ``budget_unit = "impressions"``.
+    """
 
     tiers: list[Tier] = Field(default_factory=_default_tiers, min_length=1,
                               description="Traffic pools, from the test pool (tier 0) upward.")
+    budget_unit: Literal["per_viewer", "impressions"] = Field(
+        "per_viewer",
+        description="Unit of the tiers' budgets: impressions per viewer on the platform (they "
+                    "scale with population.size) or impressions (fixed whatever the size).",
+    )
     threshold_window: int = Field(
         200, ge=1, le=100_000, description="How many recent finishers of a tier set its threshold."
     )
@@ -92,6 +116,22 @@ class Distribution(Section):
         10.0, ge=0, le=20,
         description="The half-life scales with (score / threshold) to this power: clear failures fade fast.",
     )
+
+    def impression_budgets(self, viewers: int) -> list[float]:
+        """Each tier's budget in impressions on a platform of ``viewers`` (K,); inf if unlimited.
+
+        Per-viewer budgets are rounded to whole impressions, at least one, so that the
+        baseline's 0.0075 on 20 000 viewers is exactly its 150 impressions.
+        """
+        budgets = []
+        for tier in self.tiers:
+            if tier.budget == "unlimited":
+                budgets.append(math.inf)
+            elif self.budget_unit == "impressions":
+                budgets.append(float(tier.budget))
+            else:
+                budgets.append(float(max(1, round(tier.budget * viewers))))
+        return budgets
 
 
 class Ranking(Section):

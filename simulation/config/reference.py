@@ -1,14 +1,15 @@
 """The scenario schema as text: a commented TOML file and a Markdown reference.
 
 ``python run.py defaults`` prints :func:`render_toml` of the default scenario;
-each run writes its resolved scenario the same way; the README's reference
-table is :func:`render_markdown`, and a test checks that it is up to date.
+each run writes its resolved scenario the same way; the reference table of
+docs/scenarios.md is :func:`render_markdown`, and a test checks that it is up to date.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import types
 import typing
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 from simulation.config.base import Section
 from simulation.config.loading import _members
 from simulation.config.scenario import Scenario
+from simulation.core.program import PROGRAM
 
 INLINE_MAX_FIELDS = 3
 
@@ -29,22 +31,35 @@ def allowed(field: FieldInfo) -> str:
     parts = []
     symbols = {annotated_types.Gt: (">", "gt"), annotated_types.Ge: (">=", "ge"),
                annotated_types.Lt: ("<", "lt"), annotated_types.Le: ("<=", "le")}
-    for constraint in field.metadata:
-        for kind, (symbol, attribute) in symbols.items():
-            if isinstance(constraint, kind):
-                bound = getattr(constraint, attribute)
-                parts.append(f"{symbol} {bound:g}" if isinstance(bound, float) else
-                             f"{symbol} {bound}")
-        if isinstance(constraint, annotated_types.MinLen):
-            parts.append(f"at least {constraint.min_length} item(s)")
+
+    def bounds(metadata: typing.Iterable[Any]) -> list[str]:
+        found = []
+        for constraint in metadata:
+            for kind, (symbol, attribute) in symbols.items():
+                if isinstance(constraint, kind):
+                    bound = getattr(constraint, attribute)
+                    found.append(f"{symbol} {bound:g}" if isinstance(bound, float) else
+                                 f"{symbol} {bound}")
+            if isinstance(constraint, annotated_types.MinLen):
+                found.append(f"at least {constraint.min_length} item(s)")
+            if isinstance(constraint, FieldInfo):  # Annotated[float, Field(gt=0)] in a union
+                found += bounds(constraint.metadata)
+        return found
+
+    parts += bounds(field.metadata)
     choices = []
-    for member in _members(field.annotation):
+    union = typing.get_origin(field.annotation) in (typing.Union, types.UnionType)
+    for member in typing.get_args(field.annotation) if union else (field.annotation,):
         if typing.get_origin(member) is typing.Literal:
             choices += [repr(choice) for choice in typing.get_args(member)]
-        elif member is int and "budget" in (field.description or "").lower():
-            choices.append("integer >= 1")
+        elif typing.get_origin(member) is typing.Annotated:
+            number, *metadata = typing.get_args(member)
+            choices.append(f"{type_name(number)} {', '.join(bounds(metadata))}".strip())
     if choices:
         parts.append(" | ".join(choices))
+    elif not any(isinstance(c, annotated_types.Gt | annotated_types.Ge) for c in field.metadata) \
+            and any(member in (int, float) for member in _members(field.annotation)):
+        parts.insert(0, "any sign")  # negative values are meant (log-odds, weights of appeal)
     return ", ".join(parts)
 
 
@@ -150,7 +165,7 @@ def render_toml(scenario: Scenario, comments: bool = True) -> str:
     header = []
     if comments:
         header = ["# Engagement simulator scenario: every field, with its default.",
-                  "# Validate with `python run.py validate FILE`; run with `python run.py run FILE`.",
+                  f"# Validate with `{PROGRAM} validate FILE`; run with `{PROGRAM} run FILE`.",
                   ""]
     return "\n".join(header + _render_section(scenario, "", comments)) + "\n"
 

@@ -17,7 +17,7 @@ from simulation.config.funnel import Funnel
 from simulation.config.levers import ScenarioLevers
 from simulation.config.network import Network
 from simulation.config.population import Population
-from simulation.config.ranking import Platform, Ranking
+from simulation.config.ranking import MAX_BUDGET_PER_VIEWER, Platform, Ranking
 
 
 class Metrics(Section):
@@ -145,11 +145,19 @@ def check_references(scenario: Scenario) -> list[tuple[str, str]]:
             unknown(f"trends[{index}].topic", trend.topic, topics, "topic")
     check_unique("trends", [trend.name for trend in scenario.trends], "trend")
 
-    tiers = scenario.ranking.distribution.tiers
-    for index, tier in enumerate(tiers[:-1]):
+    distribution = scenario.ranking.distribution
+    tiers = distribution.tiers
+    for index, tier in enumerate(tiers):
         if tier.budget == "unlimited":
+            if index < len(tiers) - 1:
+                problems.append((f"ranking.distribution.tiers[{index}].budget",
+                                 "only the last tier may be unlimited"))
+        elif distribution.budget_unit == "per_viewer" and tier.budget > MAX_BUDGET_PER_VIEWER:
             problems.append((f"ranking.distribution.tiers[{index}].budget",
-                             "only the last tier may be unlimited"))
+                             f"{tier.budget:g} is read as impressions per viewer on the platform "
+                             f"(0.0075 on 20 000 viewers is 150 impressions), more than "
+                             f"{MAX_BUDGET_PER_VIEWER:g}; for a budget in impressions whatever the "
+                             f'size, set ranking.distribution.budget_unit = "impressions"'))
     if scenario.ranking.distribution.trending_min_tier >= len(tiers):
         problems.append(("ranking.distribution.trending_min_tier",
                          f"must be below the number of tiers ({len(tiers)})"))

@@ -7,12 +7,8 @@ the ranking, the funnel and the bookkeeping share no state but these records.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass
@@ -53,7 +49,7 @@ class Impressions:
     post: np.ndarray  # int64 post id
     slot: np.ndarray  # int64 position in the feed, 0 = first
     tier: np.ndarray  # int64 distribution tier of the post when shown
-    source: np.ndarray  # int8 candidate source (ranking.SOURCES)
+    source: np.ndarray  # int8 candidate source (core.sources.SOURCES)
     creator: np.ndarray  # int64
     segment: np.ndarray  # int64 viewer segment
     interest_match: np.ndarray  # float32 cosine of true interests and post topics, 0..1

@@ -4,13 +4,9 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
-
-if TYPE_CHECKING:
-    pass
 
 
 def gini(values: np.ndarray) -> float:

@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from simulation.core.events import EVENT_INDEX
 from simulation.core.statistics import per
-
-if TYPE_CHECKING:
-    pass
-
 
 FUNNEL_STEPS: tuple[tuple[str, str, str], ...] = (
     ("view", "impressions", "views"),

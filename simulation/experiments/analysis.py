@@ -3,13 +3,16 @@
 ``python run.py analyze SWEEP_DIR`` reads ``sweep.parquet`` and writes tidy
 tables to ``SWEEP_DIR/analysis/`` (CSV and Parquet, same content):
 
-- ``by_point``: one row per point x arm x measure: the point's parameters, n
-  (completed runs), mean, sd, and the 95% t-interval of the mean.
+- ``by_point``: one row per point x arm x measure: the point's parameters, the
+  measure's label and kind (``measures/glossary.py``), n (completed runs), mean, sd,
+  and the 95% interval of the mean by the measure's kind, so that it stays in the
+  measure's range (``measures/intervals.py``), with its ``method``.
 - ``paired`` (sweeps with arms): one row per point x arm x measure, the arm
   compared with the reference arm (the first in the file): the mean paired
-  difference over replicates with its 95% t-interval, and, on the same runs, the
-  Welch interval that treats the two arms as independent samples (what
-  independent seeds would give), their widths and the correlation between arms.
+  difference over replicates with its 95% paired t-interval (``scipy.stats.ttest_rel``)
+  and, on the same pairs of runs, Welch's interval that treats the two arms as
+  independent samples (``scipy.stats.ttest_ind``: what independent seeds would give),
+  their widths and the correlation between arms.
 - ``sensitivity`` (sobol and morris designs): one row per arm x measure x
   parameter x index, computed by SALib on the replicate means of each point:
   Sobol' S1, ST (and S2 with ``second_order``) or Morris mu, mu_star, sigma,
@@ -31,15 +34,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from simulation.config.loading import ScenarioError
+from simulation.core.program import PROGRAM
 from simulation.experiments.executor import IDENTITY, MANIFEST, PARAMETER_PREFIX, RECORD, TABLE
 from simulation.experiments.sweeps import SALIB_METHODS, Design, design_seed, salib_problem
 from simulation.io.storage import result_folder, write_json
-
-CONFIDENCE = 0.95
-
+from simulation.measures.aggregate import measure_of
+from simulation.measures.intervals import CONFIDENCE, difference, interval
 
 ANALYSIS = "analysis"
 
@@ -62,26 +64,16 @@ class Analysis:
     files: list[str] = field(default_factory=list)
 
 
-def _t_half_width(sd: pd.Series | np.ndarray, n: pd.Series | np.ndarray,
-                  df: pd.Series | np.ndarray | None = None) -> np.ndarray:
-    """Half-width of the 95% t-interval of a mean: t(0.975, df) x sd / sqrt(n); NaN if n < 2."""
-    n = np.asarray(n, dtype=np.float64)
-    df = n - 1 if df is None else np.asarray(df, dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(df > 0, df, np.nan))
-        return t * np.asarray(sd, dtype=np.float64) / np.sqrt(n)
-
-
 def read_sweep(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     """The sweep record and table of a finished sweep folder, or a ScenarioError saying what to do."""
     folder = Path(folder)
     if not (folder / RECORD).is_file():
         raise ScenarioError(f"error: {folder}: not a sweep folder (no {RECORD}). "
-                            "Give the --out folder of `python run.py sweep`.")
+                            f"Give the --out folder of `{PROGRAM} sweep`.")
     record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
     if not (folder / TABLE).is_file():
         raise ScenarioError(f"error: {folder}: the sweep has not finished (no {TABLE}); "
-                            f"finish it with `python run.py sweep --resume {folder}`.")
+                            f"finish it with `{PROGRAM} sweep --resume {folder}`.")
     return record, pd.read_parquet(folder / TABLE)
 
 
@@ -95,16 +87,26 @@ def measure_columns(frame: pd.DataFrame, patterns: list[str] | None = None) -> l
 
 
 def by_point(frame: pd.DataFrame, measures: list[str]) -> pd.DataFrame:
-    """Mean and 95% t-interval of every measure at every point x arm, over completed runs."""
+    """Mean and 95% interval (by the measure's kind) of every measure at every point x arm."""
     done = frame[frame["status"] == "done"]
     parameters = [c for c in frame.columns if c.startswith(PARAMETER_PREFIX)]
     long = done.melt(id_vars=["point", "arm"], value_vars=measures, var_name="measure")
     long["measure"] = pd.Categorical(long["measure"], categories=measures, ordered=True)
-    table = (long.groupby(["point", "arm", "measure"], observed=True, sort=True)["value"]
-             .agg(n="count", mean="mean", sd="std").reset_index())
-    half = _t_half_width(table["sd"], table["n"])
-    table["ci_low"], table["ci_high"] = table["mean"] - half, table["mean"] + half
-    table["measure"] = table["measure"].astype(str)
+    rows = []
+    for (point, arm, measure), group in long.groupby(["point", "arm", "measure"], observed=True,
+                                                     sort=True):
+        described = measure_of(str(measure))
+        values = group["value"].to_numpy(dtype=np.float64)
+        values = values[np.isfinite(values)]
+        estimate = interval(values, described.bounds)
+        rows.append({"point": point, "arm": arm, "measure": str(measure),
+                     "label": described.label, "kind": described.kind, "n": estimate.n,
+                     "mean": estimate.mean,
+                     "sd": float(values.std(ddof=1)) if len(values) > 1 else math.nan,
+                     "ci_low": estimate.low, "ci_high": estimate.high,
+                     "method": estimate.method})
+    table = pd.DataFrame(rows, columns=["point", "arm", "measure", "label", "kind", "n", "mean",
+                                        "sd", "ci_low", "ci_high", "method"])
     points = frame.drop_duplicates(["point", "arm"])[["point", "arm", *parameters]]
     return points.merge(table, on=["point", "arm"], how="right")
 
@@ -113,10 +115,11 @@ def paired_differences(frame: pd.DataFrame, measures: list[str], reference: str,
                        common_random_numbers: bool) -> pd.DataFrame:
     """Each arm minus the reference arm, per point and measure: paired and unpaired intervals.
 
-    Paired: d_r = arm_r - reference_r over replicates r with both runs complete; the
-    t-interval of mean(d). Unpaired: Welch's interval of mean(arm) - mean(reference)
-    from the same runs taken as independent samples, which is what independent seeds
-    would give, since each arm's own spread does not depend on the pairing.
+    Both from the same pairs: replicates r with both runs complete. Paired: Student's
+    paired t-interval of mean(arm_r - reference_r). Unpaired: Welch's interval of
+    mean(arm) - mean(reference) with the same runs taken as independent samples, which is
+    what independent seeds would give; so the widths compare what pairing gains and nothing
+    else. Both come from ``measures/intervals.py`` (``scipy.stats``).
     """
     done = frame[frame["status"] == "done"].set_index(["point", "replicate"])
     ref = done[done["arm"] == reference][measures]
@@ -124,44 +127,28 @@ def paired_differences(frame: pd.DataFrame, measures: list[str], reference: str,
     for arm in [a for a in frame["arm"].drop_duplicates() if a != reference]:
         this = done[done["arm"] == arm][measures]
         this_aligned, ref_aligned = this.align(ref, join="inner")
-        difference = this_aligned - ref_aligned
-        both = difference.notna()
-        a, r = this_aligned.where(both), ref_aligned.where(both)
-        group = difference.groupby(level="point")
-        pairs, mean_d, sd_d = group.count(), group.mean(), group.std()
-        var_a, var_r = a.groupby(level="point").var(), r.groupby(level="point").var()
-        mean_a, mean_r = a.groupby(level="point").mean(), r.groupby(level="point").mean()
-        # Unpaired, from all completed runs of each arm.
-        arm_all, ref_all = this.groupby(level="point"), ref.groupby(level="point")
-        n1, n2 = arm_all.count(), ref_all.count()
-        v1, v2 = arm_all.var(), ref_all.var()
-        se2 = v1 / n1 + v2 / n2
-        welch_df = se2 ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
-        unpaired_difference = arm_all.mean() - ref_all.mean()
-        for point in pairs.index:
+        for point in sorted(set(this_aligned.index.get_level_values("point"))):
+            mine, theirs = this_aligned.loc[point], ref_aligned.loc[point]
             for measure in measures:
-                n = int(pairs.at[point, measure])
-                half = float(_t_half_width(sd_d.at[point, measure], n))
-                se = math.sqrt(se2.at[point, measure]) if point in se2.index else math.nan
-                u_half = float(_t_half_width(se, 1, welch_df.at[point, measure]))
-                u_mean = unpaired_difference.at[point, measure]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    correlation = ((var_a.at[point, measure] + var_r.at[point, measure]
-                                    - sd_d.at[point, measure] ** 2)
-                                   / (2 * np.sqrt(var_a.at[point, measure] * var_r.at[point, measure])))
+                result = difference(mine[measure].to_numpy(dtype=np.float64),
+                                    theirs[measure].to_numpy(dtype=np.float64))
+                paired, unpaired = result.paired, result.unpaired
+                paired_width = paired.high - paired.low
+                unpaired_width = unpaired.high - unpaired.low
                 rows.append({
                     "point": point, "arm": arm, "reference": reference, "measure": measure,
-                    "pairs": n, "arm_mean": mean_a.at[point, measure],
-                    "reference_mean": mean_r.at[point, measure],
-                    "difference": mean_d.at[point, measure], "paired_sd": sd_d.at[point, measure],
-                    "paired_ci_low": mean_d.at[point, measure] - half,
-                    "paired_ci_high": mean_d.at[point, measure] + half,
-                    "paired_ci_width": 2 * half,
-                    "unpaired_difference": u_mean,
-                    "unpaired_ci_low": u_mean - u_half, "unpaired_ci_high": u_mean + u_half,
-                    "unpaired_ci_width": 2 * u_half,
-                    "width_ratio": (2 * half) / (2 * u_half) if u_half > 0 else math.nan,
-                    "correlation": float(correlation),
+                    "label": measure_of(measure).label,
+                    "pairs": result.pairs, "arm_mean": result.arm_mean,
+                    "reference_mean": result.reference_mean,
+                    "difference": result.difference, "paired_sd": result.sd,
+                    "paired_ci_low": paired.low, "paired_ci_high": paired.high,
+                    "paired_ci_width": paired_width, "paired_method": paired.method,
+                    "unpaired_difference": unpaired.mean,
+                    "unpaired_ci_low": unpaired.low, "unpaired_ci_high": unpaired.high,
+                    "unpaired_ci_width": unpaired_width, "unpaired_method": unpaired.method,
+                    "width_ratio": (paired_width / unpaired_width if unpaired_width > 0
+                                    else math.nan),
+                    "correlation": result.correlation,
                     "common_random_numbers": common_random_numbers,
                 })
     return pd.DataFrame(rows)

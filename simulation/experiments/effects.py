@@ -29,10 +29,10 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
+from simulation.config.shipped import scenarios_folder
 
-
-SCENARIOS = ROOT / "scenarios"
+SCENARIOS = scenarios_folder()
+"""The shipped scenarios: the checkout's ``scenarios/``, or the installed package's copy."""
 
 
 REQUIRED = 0.9
@@ -400,7 +400,7 @@ def run_jobs(jobs: Sequence[Job], workers: int = 1, progress: bool = False
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    from tqdm import tqdm
+    from tqdm.auto import tqdm
 
     from simulation.kernels.compiler import share_cores
 

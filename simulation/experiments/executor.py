@@ -6,7 +6,8 @@ A sweep folder holds::
     sweep-file.txt    the sweep file as it was written (for people)
     scenario.toml     the resolved base scenario, runnable as is
     points.parquet    the design: one row per point, the values of its parameters
-    runs/KEY.parquet  one row per completed run (the completion marker), written by the worker
+    runs/KEY.parquet  one row per completed run (the completion marker), written by the worker:
+                      identity and parameter columns, the measures as two lists (names, values)
     steps/KEY.parquet the run's step table (with --step-tables)
     failed/KEY.json   a failed run: parameters, seed, error and traceback
     sweep.parquet     at the end: one row per run, sorted by run key
@@ -19,6 +20,12 @@ fixed by its position in the plan, so results do not depend on the number of
 workers or the order in which runs finish. Running the same sweep into the same
 folder again runs only the runs without a ``runs/KEY.parquet`` (failed ones are
 retried); a different sweep is refused with what changed.
+
+What a session finds is checked before it runs anything: temporary files of killed
+writers are removed, and each run file is read back (readable, the planned run's
+identity, complete); a damaged one is removed and its run computed again, and the
+session says so. Every session, finished, interrupted (Ctrl-C, SIGTERM, SIGHUP) or
+stopped because no Dask worker was left, is recorded in ``manifest.json``.
 """
 
 from __future__ import annotations
@@ -29,10 +36,11 @@ import logging
 import os
 import signal
 import socket
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,10 +48,12 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.config.loading import ScenarioError
 from simulation.config.reference import render_toml
+from simulation.core.interrupts import exit_status, signal_name
+from simulation.experiments.memory import check_memory, estimate_memory
 from simulation.experiments.runs import simulate
 from simulation.experiments.sweeps import (
     PlannedRun,
@@ -53,9 +63,28 @@ from simulation.experiments.sweeps import (
     digest,
     scenario_for,
 )
-from simulation.io.folders import FAILED, FORMAT, LOCK, MANIFEST, RECORD, RUNS, STEPS, TABLE
+from simulation.io.folders import (
+    FAILED,
+    FORMAT,
+    LOCK,
+    MANIFEST,
+    RECORD,
+    RUN_FILE_FORMAT,
+    RUNS,
+    STEPS,
+    TABLE,
+)
 from simulation.io.outputs import git_commit, step_tables, versions
-from simulation.io.storage import write_json, write_parquet, write_text
+from simulation.io.storage import (
+    CANNOT_WRITE,
+    OutputError,
+    atomic_path,
+    check_output,
+    os_reason,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from simulation.kernels.compiler import cores_shared_by
 from simulation.measures.aggregate import flatten
 
@@ -67,6 +96,7 @@ IDENTITY = (("run_key", pa.string()), ("point", pa.int64()), ("arm", pa.string()
             ("replicate", pa.int64()), ("status", pa.string()), ("error", pa.string()),
             ("seed_entropy", pa.string()), ("seed_spawn_key", pa.string()))
 """The first columns of ``sweep.parquet``, in order."""
+_IDENTITY_NAMES = tuple(name for name, _ in IDENTITY)
 
 
 NOT_MEASURES = ("seed",)
@@ -78,9 +108,10 @@ PARQUET_TYPES = {"bool": pa.bool_(), "int64": pa.int64(), "float64": pa.float64(
 
 
 FAULT_VARIABLE = "ENGAGEMENT_SIM_TEST_FAULTS"
-"""Fault injection, for tests only: ``KEY=raise,KEY=exit`` makes those runs raise an error or
-end their process with ``os._exit`` before simulating, so that tests can check that failed and
-killed runs are recorded. Never set it for real work."""
+"""Fault injection, for tests only: ``KEY=raise,KEY=exit,KEY=exit_writing`` makes those runs
+raise an error, end their process with ``os._exit`` before simulating, or end it halfway
+through writing the run file (leaving its temporary file), so that tests can check that
+failed and killed runs are recorded and nothing partial is kept. Never set it for real work."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +142,7 @@ class RunStatus:
     reused: bool = False  # its file existed: the cluster re-ran a task whose result it lost
 
 
-def _inject_test_fault(key: str) -> None:
+def _inject_test_fault(key: str, folder: Path) -> None:
     """Fault-injection hook for tests (see FAULT_VARIABLE); does nothing unless it is set."""
     faults = os.environ.get(FAULT_VARIABLE)
     if not faults:
@@ -121,6 +152,10 @@ def _inject_test_fault(key: str) -> None:
         if target.strip() == key:
             if mode.strip() == "exit":
                 os._exit(70)
+            if mode.strip() == "exit_writing":
+                with atomic_path(folder / RUNS / f"{key}.parquet") as temporary:
+                    temporary.write_bytes(b"PAR1")
+                    os._exit(70)
             raise RuntimeError(f"fault injected by {FAULT_VARIABLE} for run {key}")
 
 
@@ -147,6 +182,75 @@ def run_row(task: RunTask, status: str, error: str | None = None,
     schema = pa.schema(fields)
     return pa.table([pa.array([value], type=f.type) for f, value in zip(fields, values, strict=True)],
                     schema=schema)
+
+
+MEASURE_NAMES, MEASURE_VALUES = "measure_names", "measure_values"
+"""The list columns of a run file that hold its measures, in the order of its row."""
+
+
+def run_file_table(row: pa.Table, metadata: dict[str, str]) -> pa.Table:
+    """A run's row as its file holds it: identity and ``param.*`` columns as they are, and the
+    measures as one list of names and one of values (a wide row of ~1 800 columns is
+    mostly Parquet schema, 700 KB; this is ~30 KB). :func:`row_of_run_file` undoes it."""
+    kept = [name for name in row.column_names if name in _IDENTITY_NAMES
+            or name.startswith(PARAMETER_PREFIX)]
+    measures = [name for name in row.column_names if name not in set(kept)]
+    values = (pa.concat_arrays([row.column(name).combine_chunks() for name in measures])
+              if measures else pa.array([], pa.float64()))
+    offsets = pa.array([0, len(measures)], pa.int32())
+    table = row.select(kept).append_column(
+        MEASURE_NAMES, pa.ListArray.from_arrays(offsets, pa.array(measures, pa.string()))
+    ).append_column(MEASURE_VALUES, pa.ListArray.from_arrays(offsets, values))
+    return table.replace_schema_metadata(
+        {"format": RUN_FILE_FORMAT, "measures": str(len(measures)), **metadata})
+
+
+def row_of_run_file(table: pa.Table) -> pa.Table:
+    """The one-row table of :func:`run_row` back from a run file (either layout, no metadata).
+
+    A file written before run files held their measures as lists is already that row.
+    """
+    table = table.replace_schema_metadata(None)
+    if MEASURE_NAMES not in table.column_names:
+        return table
+    names = table.column(MEASURE_NAMES).combine_chunks().flatten().to_pylist()
+    values = table.column(MEASURE_VALUES).combine_chunks().flatten()
+    kept = table.drop_columns([MEASURE_NAMES, MEASURE_VALUES])
+    return pa.table([*kept.columns, *(values.slice(i, 1) for i in range(len(names)))],
+                    names=[*kept.column_names, *names])
+
+
+def run_file_problem(path: Path, task: RunTask) -> str | None:
+    """Why ``runs/KEY.parquet`` is not the complete result of ``task``, or None if it is.
+
+    Read back in full: it must decode, hold one row of status "done" with the planned
+    run's key, point, arm, replicate and seed, and (in the list layout) as many measure
+    values as names, as many as its metadata says it was written with.
+    """
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # truncated or damaged: pyarrow raises several kinds
+        return f"cannot be read: {type(exc).__name__}: {str(exc)[:120]}"
+    if table.num_rows != 1:
+        return f"it holds {table.num_rows} rows, not 1"
+    missing = [name for name in _IDENTITY_NAMES if name not in table.column_names]
+    if missing:
+        return f"no column {missing[0]}"
+    found = {name: table.column(name)[0].as_py() for name in _IDENTITY_NAMES}
+    expected = {**_identity(task, "done", None), "error": found["error"]}
+    wrong = [name for name in _IDENTITY_NAMES if found[name] != expected[name]]
+    if wrong:
+        return f"{wrong[0]} is {found[wrong[0]]!r}, not {expected[wrong[0]]!r}"
+    if MEASURE_NAMES in table.column_names:
+        metadata = table.schema.metadata or {}
+        if metadata.get(b"format") != RUN_FILE_FORMAT.encode():
+            return "not a run file of this program (no format in its metadata)"
+        names = table.column(MEASURE_NAMES)[0].as_py() or []
+        values = table.column(MEASURE_VALUES)[0].as_py() or []
+        if not (len(names) == len(values) == int(metadata.get(b"measures", b"-1"))):
+            return (f"incomplete: {len(names)} measure names, {len(values)} values, "
+                    f"{metadata.get(b'measures', b'?').decode()} written")
+    return None
 
 
 def _failure_record(task: RunTask, error: str, trace: str) -> dict[str, Any]:
@@ -177,7 +281,7 @@ def run_task(task: RunTask, base_document: dict[str, Any]) -> RunStatus:
         return RunStatus(task.key, "done", reused=True)
     started = time.perf_counter()
     try:
-        _inject_test_fault(task.key)
+        _inject_test_fault(task.key, folder)
         scenario = scenario_for(base_document, task.assignments, source=f"run {task.key}")
         seed = np.random.SeedSequence(task.root_entropy, spawn_key=task.spawn_key)
         result = simulate(scenario, seed=seed)
@@ -190,11 +294,15 @@ def run_task(task: RunTask, base_document: dict[str, Any]) -> RunStatus:
                 steps = steps.add_column(index, name, pa.array([value] * steps.num_rows))
             write_parquet(folder / STEPS / f"{task.key}.parquet", steps)
         wall = time.perf_counter() - started
-        row = run_row(task, "done", measures=measures).replace_schema_metadata(
-            {"wall_seconds": f"{wall:.3f}", "host": socket.gethostname(), "pid": str(os.getpid())})
-        write_parquet(done, row)
+        row = run_file_table(run_row(task, "done", measures=measures), {
+            "wall_seconds": f"{wall:.3f}", "host": socket.gethostname(), "pid": str(os.getpid())})
+        write_parquet(done, row, compression="zstd")
         (folder / FAILED / f"{task.key}.json").unlink(missing_ok=True)
         return RunStatus(task.key, "done", wall_seconds=wall)
+    except OSError as exc:
+        if exc.errno in CANNOT_WRITE:  # not the run's failure: the sweep stops and says so
+            raise
+        return record_failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc())
     except Exception as exc:  # recorded, and the sweep goes on
         return record_failure(task, f"{type(exc).__name__}: {exc}", traceback.format_exc())
 
@@ -217,7 +325,13 @@ def read_record(folder: Path) -> dict[str, Any] | None:
     path = Path(folder) / RECORD
     if not path.is_file():
         return None
-    record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        record.get("format")
+    except (OSError, ValueError, AttributeError) as exc:
+        raise ScenarioError(f"error: {path}: cannot be read ({type(exc).__name__}: {exc}); without "
+                            "it the sweep cannot be resumed. Start it again in a new --out "
+                            "folder (its completed runs stay in this one's runs/).") from None
     if record.get("format") != FORMAT:
         raise ScenarioError(f"error: {path}: not a sweep record of this version "
                             f"(format {record.get('format')!r}); use a new --out folder")
@@ -297,16 +411,49 @@ def folder_lock(folder: Path) -> Iterator[None]:
         handle.close()
 
 
-def _remove_partial_files(folder: Path) -> None:
-    """Temporary files left by a process that was killed while writing (we hold the lock)."""
+def _remove_partial_files(folder: Path, key: str = "*") -> None:
+    """Temporary files left by processes killed while writing (the caller holds the lock);
+    only those of run ``key`` if given."""
     for place in (folder, folder / RUNS, folder / STEPS, folder / FAILED):
         if place.is_dir():
-            for path in place.glob(".*.tmp"):
+            for path in place.glob(f".{key}.*.tmp"):
                 path.unlink(missing_ok=True)
 
 
 def completed_keys(folder: Path) -> set[str]:
+    """Keys of the run files present (not checked: see :func:`verified_runs`)."""
     return {path.stem for path in (Path(folder) / RUNS).glob("*.parquet")}
+
+
+def verified_runs(sweep: Sweep, folder: Path,
+                  notify: Callable[[str], None]) -> tuple[set[str], list[str]]:
+    """Keys of the planned runs whose file is complete, and of those whose file was damaged
+    and removed (with a note), to be computed again.
+
+    A run file is checked by :func:`run_file_problem`; a failure record that cannot be
+    read is removed too (its run is tried again, as every failed run is).
+    """
+    present = completed_keys(folder)
+    done, damaged = set(), []
+    for run in sweep.runs:
+        if run.key not in present:
+            continue
+        path = folder / RUNS / f"{run.key}.parquet"
+        problem = run_file_problem(path, task_of(sweep, run, folder, False))
+        if problem is None:
+            done.add(run.key)
+        else:
+            path.unlink(missing_ok=True)
+            damaged.append(run.key)
+            notify(f"note: {path} was damaged ({problem}); removed, its run will be computed again")
+    for path in sorted((folder / FAILED).glob("*.json")):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))["error"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            path.unlink(missing_ok=True)
+            notify(f"note: {path} was damaged ({type(exc).__name__}); removed, its run will be "
+                   "tried again")
+    return done, damaged
 
 
 def failed_keys(folder: Path) -> set[str]:
@@ -335,7 +482,8 @@ def execute_in_process(tasks: list[RunTask], base_document: dict[str, Any],
 
 
 def _ignore_interrupts_plugin() -> Any:
-    """A worker plugin that makes a local worker process ignore Ctrl-C (SIGINT)."""
+    """A worker plugin that makes a local worker process ignore Ctrl-C (SIGINT) and a closed
+    terminal (SIGHUP): the driver receives them too, and stops its workers itself."""
     from distributed import WorkerPlugin
 
     class IgnoreInterrupts(WorkerPlugin):
@@ -347,6 +495,8 @@ def _ignore_interrupts_plugin() -> Any:
 
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
+                if hasattr(signal, "SIGHUP"):
+                    signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
     return IgnoreInterrupts()
 
@@ -368,7 +518,7 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         if scheduler:
             try:
                 client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ValueError) as exc:  # ValueError: not an address
                 raise ScenarioError(
                     f"error: --scheduler {scheduler}: cannot connect ({exc}). Check that the "
                     "scheduler is running and the address (tcp://host:8786) is right.") from None
@@ -382,16 +532,19 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         logger = logging.getLogger("distributed")
         level = logger.level
         logger.setLevel(logging.CRITICAL)
-        # Ctrl-C is the driver's to handle: it stops the workers itself. Worker processes
-        # started while SIGINT is ignored keep ignoring it, and so do restarted ones (plugin).
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Ctrl-C (and a closed terminal's SIGHUP) is the driver's to handle: it stops the
+        # workers itself. Worker processes started while they are ignored keep ignoring them,
+        # and so do restarted ones (plugin). SIGTERM is left to end a worker.
+        ignored = [signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+        previous = {signum: signal.signal(signum, signal.SIG_IGN) for signum in ignored}
         try:
             # Any free port for the scheduler's web server: several sweeps may run at once.
             with cores_shared_by(workers):  # each worker's kernels get its share of the cores
                 cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                        dashboard_address=":0", silence_logs=logging.CRITICAL)
         finally:
-            signal.signal(signal.SIGINT, previous)
+            for signum, handler in previous.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         client = Client(cluster)
         client.register_plugin(_ignore_interrupts_plugin())
         try:
@@ -402,17 +555,27 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             logger.setLevel(level)
 
 
+NO_WORKERS_SECONDS = 60.0
+"""How long a Dask cluster may have no worker at all before the sweep stops and says so."""
+
+
+class NoWorkersError(RuntimeError):
+    """Every Dask worker has gone, for longer than the sweep waits for one to come back."""
+
+
 def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client: Any,
-                    on_status: Callable[[RunStatus], None]) -> None:
+                    on_status: Callable[[RunStatus], None],
+                    no_workers_seconds: float = NO_WORKERS_SECONDS) -> None:
     """Submit tasks to a Dask cluster a window at a time; record dead workers' runs as failed.
 
     There are never more tasks in flight than worker threads (the window follows the
     cluster as it grows or shrinks): a new run is submitted when one finishes, so the
     scheduler gives it to the worker just freed, a worker holds one run at a time, and a
-    dying worker takes only its own run down. Ctrl-C has little to cancel. A run whose
-    worker died is tried once more (it may only have been waiting on that worker); if its
-    worker dies again it is recorded as failed: a run that kills its process is never
-    retried forever.
+    dying worker takes only its own run down (its temporary files are removed). Ctrl-C
+    has little to cancel. A run whose worker died is tried once more (it may only have
+    been waiting on that worker); if its worker dies again it is recorded as failed: a
+    run that kills its process is never retried forever. A cluster left with no worker
+    for ``no_workers_seconds`` raises :class:`NoWorkersError` rather than waiting forever.
     """
     from distributed import as_completed
 
@@ -427,12 +590,29 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
     in_flight: dict[str, tuple[Any, RunTask]] = {}
     second_chance: set[str] = set()
     completed = as_completed()
-    checked, window = 0.0, 0
+    checked, window, threads = 0.0, 0, 0
+    without_workers_since: float | None = None
+
+    def look_at_workers() -> None:
+        nonlocal checked, window, threads, without_workers_since
+        now = time.monotonic()
+        if now - checked <= 2:
+            return
+        try:
+            threads = sum(client.nthreads().values())
+        except OSError:  # the scheduler cannot be reached: no worker either
+            threads = 0
+        checked = now
+        window = max(1, threads)
+        if threads:
+            without_workers_since = None
+        elif without_workers_since is None:
+            without_workers_since = now
+        elif now - without_workers_since > no_workers_seconds:
+            raise NoWorkersError(f"no Dask worker for {now - without_workers_since:.0f} s")
 
     def top_up() -> None:
-        nonlocal checked, window
-        if time.monotonic() - checked > 2:
-            window, checked = max(1, sum(client.nthreads().values())), time.monotonic()
+        look_at_workers()
         while len(in_flight) < window and queue:
             task = queue.pop()
             future = client.submit(run_task, task, base_document, pure=False, retries=0,
@@ -440,14 +620,23 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
             in_flight[future.key] = (future, task)
             completed.add(future)
 
+    def next_finished() -> Any:
+        while not completed.has_ready():
+            look_at_workers()
+            time.sleep(0.1)  # as as_completed itself polls
+        return next(completed)
+
     try:
         top_up()
-        for future in completed:
+        while not completed.is_empty():
+            future = next_finished()
             _, task = in_flight.pop(future.key)
             try:
                 status = future.result()
             except KilledWorker as exc:
-                if (Path(task.folder) / RUNS / f"{task.key}.parquet").exists():
+                folder = Path(task.folder)
+                _remove_partial_files(folder, task.key)  # what the dead worker was writing
+                if (folder / RUNS / f"{task.key}.parquet").exists():
                     status = RunStatus(task.key, "done")  # it finished before its worker died
                 elif task.key not in second_chance:
                     second_chance.add(task.key)
@@ -459,6 +648,8 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
                     status = record_failure(task, "the worker process died while running this "
                                                   f"run, twice (KilledWorker: {exc})", "")
             except Exception as exc:  # e.g. the package cannot be imported on the workers
+                if isinstance(exc, OSError) and exc.errno in CANNOT_WRITE:
+                    raise  # the sweep folder is full or read-only: stop (run_sweep says so)
                 status = record_failure(task, f"{type(exc).__name__}: {exc}",
                                         "".join(traceback.format_exception(exc)))
             future.release()
@@ -481,6 +672,8 @@ class SweepOutcome:
     wall_seconds: float = 0.0
     workers: int = 1
     interrupted: bool = False
+    recomputed: list[str] = field(default_factory=list)
+    """Runs whose file was damaged and was removed, to be computed again."""
 
     @property
     def pending(self) -> int:
@@ -492,11 +685,25 @@ class SweepOutcome:
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a sweep, after the workers stopped; ``outcome`` says how far it got."""
+    """Ctrl-C, SIGTERM or SIGHUP during a sweep, after the workers stopped and the session was
+    recorded; ``outcome`` says how far it got, ``exit_status`` is 130, 143 or 129."""
 
-    def __init__(self, outcome: SweepOutcome):
+    def __init__(self, outcome: SweepOutcome, stop: KeyboardInterrupt | None = None):
         super().__init__("interrupted")
         self.outcome = outcome
+        self.signal = signal_name(stop) if stop is not None else "Ctrl-C"
+        self.exit_status = exit_status(stop) if stop is not None else 130
+
+
+class SweepStalledError(Exception):
+    """Every Dask worker has gone and none came back: the session stopped and was recorded."""
+
+    exit_status = 3
+
+    def __init__(self, outcome: SweepOutcome, reason: str):
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
 
 
 def assemble(sweep: Sweep, folder: Path) -> pa.Table:
@@ -505,26 +712,41 @@ def assemble(sweep: Sweep, folder: Path) -> pa.Table:
     for run in sorted(sweep.runs, key=lambda r: r.key):
         done = folder / RUNS / f"{run.key}.parquet"
         failed = folder / FAILED / f"{run.key}.json"
-        if done.exists():
-            tables.append(pq.read_table(done).replace_schema_metadata(None))
-        elif failed.exists():
-            record = json.loads(failed.read_text(encoding="utf-8"))
-            task = task_of(sweep, run, folder, False)
-            tables.append(run_row(task, "failed", record["error"]))
+        try:
+            if done.exists():
+                tables.append(row_of_run_file(pq.read_table(done)))
+            elif failed.exists():
+                record = json.loads(failed.read_text(encoding="utf-8"))
+                task = task_of(sweep, run, folder, False)
+                tables.append(run_row(task, "failed", record["error"]))
+        except Exception as exc:  # damaged since this session checked it, from outside
+            raise ScenarioError(
+                f"error: {done if done.exists() else failed}: cannot be read ({type(exc).__name__}); "
+                f"run the sweep again (`python run.py sweep --resume {folder}`): it checks every "
+                "run file and computes damaged ones again.") from None
     if not tables:
         return pa.table({name: pa.array([], type=kind) for name, kind in IDENTITY})
     return pa.concat_tables(tables, promote_options="default")
 
 
-def write_results(sweep: Sweep, folder: Path, session: dict[str, Any]) -> None:
-    """``sweep.parquet`` and ``manifest.json``, from the run files (both written atomically)."""
-    table = assemble(sweep, folder)
-    write_parquet(folder / TABLE, table)
-    statuses = table.column("status").to_pylist()
-    failed = [key for key, status in zip(table.column("run_key").to_pylist(), statuses,
-                                          strict=True) if status == "failed"]
-    previous = folder / MANIFEST
-    sessions = json.loads(previous.read_text())["sessions"] if previous.is_file() else []
+def _previous_sessions(folder: Path, notify: Callable[[str], None]) -> list[dict[str, Any]]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return []
+    try:
+        sessions = json.loads(path.read_text(encoding="utf-8"))["sessions"]
+        if isinstance(sessions, list):
+            return sessions
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    notify(f"note: {path} could not be read; the sessions before this one are not listed in "
+           "the new one")
+    return []
+
+
+def write_manifest(sweep: Sweep, folder: Path, session: dict[str, Any], done: int,
+                   failed: list[str], notify: Callable[[str], None]) -> None:
+    """``manifest.json``: what the sweep is, its counts now, and every session so far."""
     record = read_record(folder)
     write_json(folder / MANIFEST, {
         "sweep": sweep.name, "source": sweep.source, "description": sweep.spec.description,
@@ -535,23 +757,37 @@ def write_results(sweep: Sweep, folder: Path, session: dict[str, Any]) -> None:
         "points": len(sweep.design.values), "arms": [arm.name for arm in sweep.arms],
         "reference_arm": sweep.arms[0].name if sweep.arms else None,
         "replicates": sweep.spec.sweep.replicates, "runs": len(sweep.runs),
-        "done": statuses.count("done"), "failed": len(failed), "failed_runs": failed,
+        "done": done, "failed": len(failed), "failed_runs": failed,
+        "pending": len(sweep.runs) - done - len(failed),
         "parameters": [{"path": path, "column": PARAMETER_PREFIX + path, "type": kind}
                        for path, kind in sweep.parameter_types.items()],
         "step_tables": record["step_tables"],
-        "sessions": [*sessions, session],
+        "sessions": [*_previous_sessions(folder, notify), session],
         "versions": sweep_versions(), "git_commit": git_commit(),
         "files": {
             TABLE: "one row per run: run_key, point, arm, replicate, status, error, seed_entropy, "
-                   "seed_spawn_key, param.<path>..., then every summary measure",
+                   "seed_spawn_key, param.<path>..., then every summary measure; written when a "
+                   "session ends with every run done or failed",
             "points.parquet": "one row per design point: its parameter values",
             RECORD: "the resolved sweep: spec, base scenario, root entropy (for resuming)",
             "scenario.toml": "the resolved base scenario",
-            f"{RUNS}/": "one file per completed run (the same row as in sweep.parquet)",
+            f"{RUNS}/": f"one file per completed run: the columns of {TABLE} up to the parameters, "
+                        f"then the measures as two lists, {MEASURE_NAMES} and {MEASURE_VALUES}",
             f"{STEPS}/": "per run: its step table (one row per step and segment)",
             f"{FAILED}/": "per failed run: parameters, seed, error, traceback",
         },
     })
+
+
+def write_results(sweep: Sweep, folder: Path, session: dict[str, Any],
+                  notify: Callable[[str], None] = print) -> None:
+    """``sweep.parquet`` and ``manifest.json``, from the run files (both written atomically)."""
+    table = assemble(sweep, folder)
+    write_parquet(folder / TABLE, table)
+    statuses = table.column("status").to_pylist()
+    failed = [key for key, status in zip(table.column("run_key").to_pylist(), statuses,
+                                          strict=True) if status == "failed"]
+    write_manifest(sweep, folder, session, statuses.count("done"), failed, notify)
 
 
 def prepare_folder(sweep: Sweep, folder: Path, step_tables: bool | None,
@@ -561,9 +797,7 @@ def prepare_folder(sweep: Sweep, folder: Path, step_tables: bool | None,
     if record is not None:
         check_same_sweep(record, sweep, step_tables, folder)
         return True
-    if folder.exists() and any(p.name != LOCK for p in folder.iterdir()):
-        raise ScenarioError(f"error: {folder} exists and is not a sweep folder; "
-                            "choose a new --out folder")
+    _check_new_folder(folder)
     folder.mkdir(parents=True, exist_ok=True)
     for place in (RUNS, STEPS, FAILED):
         (folder / place).mkdir(exist_ok=True)
@@ -576,39 +810,93 @@ def prepare_folder(sweep: Sweep, folder: Path, step_tables: bool | None,
     return False
 
 
+_STARTED = {LOCK, RUNS, STEPS, FAILED, "sweep-file.txt", "scenario.toml", "points.parquet"}
+"""What :func:`prepare_folder` writes before the sweep record: all a sweep folder holds when
+its first session was stopped before it wrote ``sweep.json``."""
+
+
+def _check_new_folder(folder: Path) -> None:
+    """A folder with no sweep record must be one :func:`check_output` allows (new or empty),
+    or one whose first session stopped before it wrote the record (its lock, its empty
+    subfolders and the files written before the record: it is started again)."""
+    if folder.is_dir() and not folder.is_symlink():
+        try:
+            entries = [path for path in folder.iterdir() if not path.name.endswith(".tmp")]
+            names = {path.name for path in entries}
+            files = names - {LOCK, RUNS, STEPS, FAILED}
+            if LOCK in names and (not files or {RUNS, STEPS, FAILED} <= names) and all(
+                    path.name in _STARTED and not (path.is_dir() and any(path.iterdir()))
+                    for path in entries):
+                return
+        except OSError:
+            pass
+    check_output(folder)
+
+
+def _note(message: str) -> None:
+    tqdm.write(message, file=sys.stderr)
+
+
+def _memory_check(sweep: Sweep, processes: int) -> None:
+    """Stop before anything runs if the largest run, ``processes`` at once, cannot fit."""
+    base_document = sweep.base.model_dump(mode="json", exclude_none=True)
+    largest, size = sweep.base, -1
+    for run in {(run.point, run.arm): run for run in sweep.runs}.values():
+        if not any(path.startswith(("population.", "steps", "creators", "topics", "network",
+                                    "backlog", "step_hours", "metrics", "ranking.distribution",
+                                    "ranking.max_age"))
+                   for path in run.assignments):
+            continue
+        scenario = scenario_for(base_document, run.assignments, source=f"run {run.key}")
+        footprint = estimate_memory(scenario, resident=0).run
+        if footprint > size:
+            largest, size = scenario, footprint
+    check_memory(largest, processes, what=f"the sweep's largest run ({processes} at once)"
+                 if processes > 1 else "the sweep's largest run")
+
+
 def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
               scheduler: str | None = None, step_tables: bool | None = None,
               progress: bool = True, command: list[str] | None = None,
-              source_text: str | None = None) -> SweepOutcome:
+              source_text: str | None = None, notify: Callable[[str], None] = _note,
+              no_workers_seconds: float = NO_WORKERS_SECONDS) -> SweepOutcome:
     """Run every run of ``sweep`` that has no completed file in ``folder``; write the results.
 
     ``workers``: 1 runs in this process, more start a local Dask cluster of that many
     single-threaded worker processes (default: one per core); ``scheduler`` uses an
-    existing Dask cluster instead. Raises SweepInterrupted on Ctrl-C (after stopping the
-    workers) and ScenarioError if the folder holds a different sweep.
+    existing Dask cluster instead. Raises SweepInterrupted on Ctrl-C, SIGTERM or SIGHUP
+    (after stopping the workers), SweepStalledError when no Dask worker is left, ScenarioError if
+    the folder holds a different sweep or is not a sweep folder, InsufficientMemory if
+    the local runs cannot fit. ``notify`` receives notes for the user (damaged run files).
     """
     folder = Path(folder)
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise ScenarioError("error: --workers: must be at least 1")
-    if read_record(folder) is None and folder.exists() and any(p.name != LOCK
-                                                               for p in folder.iterdir()):
-        raise ScenarioError(f"error: {folder} exists and is not a sweep folder; "
-                            "choose a new --out folder")
+    if read_record(folder) is None:
+        _check_new_folder(folder)
+    if scheduler is None:
+        _memory_check(sweep, min(workers, len(sweep.runs)))
     with contextlib.ExitStack() as stack:
         # An existing cluster is connected to first: a wrong address writes nothing.
         client = stack.enter_context(dask_client(workers, scheduler)) if scheduler else None
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"error: --out {folder}: cannot be created ({exc.strerror}). "
+                              "Nothing was written; choose another --out.") from None
         stack.enter_context(folder_lock(folder))
         resumed = prepare_folder(sweep, folder, step_tables, command, source_text)
         record = read_record(folder)
         _remove_partial_files(folder)
-        done = completed_keys(folder)
+        done, damaged = verified_runs(sweep, folder, notify)
         failed = failed_keys(folder) - done
         tasks = [task_of(sweep, run, folder, record["step_tables"])
                  for run in sweep.runs if run.key not in done]
-        outcome = SweepOutcome(folder, len(sweep.runs), len(done), len(failed))
+        outcome = SweepOutcome(folder, len(sweep.runs), len(done), len(failed),
+                               recomputed=damaged)
         base_document = sweep.base.model_dump(mode="json", exclude_none=True)
+        local = stack.enter_context(contextlib.ExitStack())  # a local cluster: closed first
         bar = stack.enter_context(tqdm(
             total=len(sweep.runs), initial=len(done), desc=sweep.name, unit="run",
             disable=None if progress else True, dynamic_ncols=True, smoothing=0.05))
@@ -629,6 +917,16 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
             bar.update()
             bar.set_postfix(failed=outcome.failed, refresh=False)
 
+        def session(stopped: str | None) -> dict[str, Any]:
+            return {"started": started_at,
+                    "ended": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "resumed": resumed, "ran": outcome.ran,
+                    "wall_seconds": round(outcome.wall_seconds, 3),
+                    "runs_per_minute": round(outcome.runs_per_minute, 2) if outcome.ran else None,
+                    "workers": outcome.workers, "scheduler": scheduler, "command": command,
+                    "recomputed_damaged": outcome.recomputed, "stopped": stopped}
+
+        stop: BaseException | None = None
         try:
             if not tasks:
                 pass
@@ -636,22 +934,49 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
                 execute_in_process(tasks, base_document, on_status)
             else:
                 if client is None:
-                    client = stack.enter_context(dask_client(workers, None))
+                    client = local.enter_context(dask_client(workers, None))
                 outcome.workers = sum(client.nthreads().values())
-                execute_on_dask(tasks, base_document, client, on_status)
-            bar.close()
-        except KeyboardInterrupt:
-            bar.close()
-            stack.close()  # stop the workers before counting what they finished
-            outcome.wall_seconds = time.perf_counter() - started
-            outcome.interrupted = True
-            outcome.done = len(completed_keys(folder))
-            outcome.failed = len(failed_keys(folder) - completed_keys(folder))
-            raise SweepInterrupted(outcome) from None
+                execute_on_dask(tasks, base_document, client, on_status, no_workers_seconds)
+        except (KeyboardInterrupt, NoWorkersError, OSError) as exc:
+            stop = exc  # OSError: a failed run could not even be recorded (a full disk)
+        bar.close()
         outcome.wall_seconds = time.perf_counter() - started
-        session = {"started": started_at, "resumed": resumed, "ran": outcome.ran,
-                   "wall_seconds": round(outcome.wall_seconds, 3),
-                   "runs_per_minute": round(outcome.runs_per_minute, 2) if outcome.ran else None,
-                   "workers": outcome.workers, "scheduler": scheduler, "command": command}
-        write_results(sweep, folder, session)
-    return outcome
+        if stop is None:
+            if scheduler is None:
+                local.close()
+                _remove_partial_files(folder)  # of workers that died, if any
+            try:
+                write_results(sweep, folder, session(None), notify)
+            except OSError as exc:
+                raise _write_error(folder, exc) from None
+            return outcome
+        # Stopped: the workers first (a local cluster), then count and record, under the lock.
+        with contextlib.suppress(Exception):  # a broken cluster: its processes are gone anyway
+            local.close()
+        if scheduler is None:
+            _remove_partial_files(folder)
+        present = completed_keys(folder)
+        planned = {run.key for run in sweep.runs}
+        outcome.done = len(present & planned)
+        failed_now = sorted((failed_keys(folder) & planned) - present)
+        outcome.failed = len(failed_now)
+        outcome.interrupted = True
+        reason = (signal_name(stop) if isinstance(stop, KeyboardInterrupt) else
+                  f"cannot write: {os_reason(stop)}" if isinstance(stop, OSError) else
+                  f"no workers ({stop})")
+        try:
+            write_manifest(sweep, folder, session(reason), outcome.done, failed_now, notify)
+        except OSError as exc:
+            notify(f"note: this session could not be recorded in {folder / MANIFEST} "
+                   f"({os_reason(exc)})")
+        if isinstance(stop, KeyboardInterrupt):
+            raise SweepInterrupted(outcome, stop) from None
+        if isinstance(stop, OSError):
+            raise _write_error(folder, stop) from None
+        raise SweepStalledError(outcome, str(stop)) from None
+
+
+def _write_error(folder: Path, exc: OSError) -> OutputError:
+    return OutputError(f"error: {folder}: cannot write: {os_reason(exc)}. Completed runs "
+                       "are kept; free some space (or fix the permission), then resume with: "
+                       f"python run.py sweep --resume {folder}")

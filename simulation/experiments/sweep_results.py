@@ -1,4 +1,4 @@
-"""Reading a sweep folder back for figures and the report: the tables of :mod:`sweep_plots`.
+"""Reading a sweep folder back for figures and the report: the tables of ``viz/sweep_figures.py``.
 
 ``python run.py plot SWEEP_DIR`` and ``python run.py report SWEEP_DIR`` start
 here. A sweep folder (written by ``python run.py sweep``) holds ``sweep.json``
@@ -13,7 +13,7 @@ retried since), or when it lacks a chosen metric (it was run with
 ``--measures``). :attr:`SweepResults.notes` says when that happened.
 
 The adapter turns the analysis tables into the input contract of
-:mod:`simulation.sweep_plots`, without changing a number:
+:mod:`simulation.viz.sweep_figures`, without changing a number:
 
 - :meth:`SweepResults.points`: ``by_point`` with ``measure`` as ``metric`` and the
   ``param.<path>`` columns as ``<path>`` (one row per point x arm x metric);
@@ -42,6 +42,7 @@ from typing import Any
 import pandas as pd
 
 from simulation.config.loading import ScenarioError
+from simulation.core.program import PROGRAM
 from simulation.experiments.analysis import ANALYSIS, analyze, measure_columns, read_sweep
 from simulation.experiments.executor import MANIFEST, PARAMETER_PREFIX
 from simulation.io.results import ResultsError
@@ -144,7 +145,7 @@ class SweepResults:
         row = rows[rows["point"] == point].iloc[0]
         return {path: _plain(row[PARAMETER_PREFIX + path]) for path in self.parameters}
 
-    # --- the tidy tables of simulation.sweep_plots ---------------------------------------
+    # --- the tidy tables of simulation.viz.sweep_figures ---------------------------------------
 
     def points(self, metrics: Sequence[str] | None = None) -> pd.DataFrame:
         """Input ``points``: one row per point x arm x metric (by_point, columns renamed)."""
@@ -281,7 +282,7 @@ def open_sweep(path: str | Path, metrics: Sequence[str] | None = None) -> SweepR
     except ScenarioError as exc:
         raise ResultsError(str(exc)) from None
     except Exception as exc:  # a damaged sweep.json or sweep.parquet
-        raise ResultsError(f"error: {folder}: cannot read the sweep ({exc}). Run `python run.py "
+        raise ResultsError(f"error: {folder}: cannot read the sweep ({exc}). Run `{PROGRAM} "
                            f"sweep --resume {folder}` to rewrite its tables.") from None
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) \
@@ -303,7 +304,7 @@ def open_sweep(path: str | Path, metrics: Sequence[str] | None = None) -> SweepR
             analyze(folder)
         except ScenarioError as exc:
             raise ResultsError(str(exc)) from None
-        sweep.notes.append(f"{reason}: analysed every measure, as `python run.py analyze "
+        sweep.notes.append(f"{reason}: analysed every measure, as `{PROGRAM} analyze "
                            f"{folder}` does")
         found = _read_analysis(folder)
         if found is None:  # pragma: no cover - analyze just wrote it

@@ -1,7 +1,7 @@
 """Sweep files: a base scenario, a design over its fields, replicates and paired arms.
 
 A sweep file (TOML, or YAML read safely) names a base scenario and says what to
-vary (README, "Sweeps")::
+vary (docs/sweeps.md)::
 
     scenario = "small_platform.toml"         # relative to the sweep file
     set = { steps = 48 }                     # optional overrides of the base, as --set
@@ -22,11 +22,11 @@ vary (README, "Sweeps")::
 The file is checked like a scenario before any run starts: unknown keys, field
 paths that the scenario schema does not have, bad ranges, and every generated
 run applied to the base scenario and validated. Problems come back as one
-:class:`~simulation.loading.ScenarioError` naming the file and the field path.
+:class:`~simulation.config.loading.ScenarioError` naming the file and the field path.
 
 The result is a :class:`Sweep`: the resolved base scenario, the design (one set
 of field values per point) and the plan (one :class:`PlannedRun` per point x arm x
-replicate, with its seed's spawn key). Execution is :mod:`simulation.engine`'s.
+replicate, with its seed's spawn key). Execution is :mod:`simulation.experiments.executor`'s.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.config.base import NAME_PATTERN, Section
 from simulation.config.loading import (
@@ -64,6 +64,8 @@ from simulation.config.loading import (
     validate_document,
 )
 from simulation.config.scenario import Scenario, check_references
+from simulation.config.shipped import find_file
+from simulation.core.program import PROGRAM
 
 METHODS = ("grid", "random", "lhs", "sobol", "morris")
 
@@ -81,8 +83,8 @@ NO_ARM = "base"
 """The arm name of every run of a sweep without ``[[arms]]``."""
 
 
-SWEEP_HINT = ("README.md, section 'Sweeps', describes sweep files; "
-              "`python run.py sweep --help` shows examples.")
+SWEEP_HINT = ("docs/sweeps.md describes sweep files; "
+              f"`{PROGRAM} sweep --help` shows examples.")
 
 
 TomlValue = bool | int | float | str | list[Any] | dict[str, Any]
@@ -614,7 +616,7 @@ def check_runs(sweep: Sweep, progress: bool = False, limit: int = 8) -> list[tup
 def sweep_error(source: str, problems: list[tuple[str, str]]) -> ScenarioError:
     """One message for the user: the file, each field path and what is wrong, what to do."""
     lines = format_problems(source, problems).splitlines()[:-1]  # without the scenario hint
-    lines.append(f"Fix the fields above. {SWEEP_HINT} `python run.py defaults` lists every "
+    lines.append(f"Fix the fields above. {SWEEP_HINT} `{PROGRAM} defaults` lists every "
                  "scenario field.")
     return ScenarioError("\n".join(lines))
 
@@ -664,7 +666,7 @@ def load_sweep(path: str | Path, scenario_file: str | Path | None = None,
     ``scenario_file`` replaces the file's base scenario (e.g. the full-size baseline);
     ``overrides`` are ``path=value`` texts applied to the base after the file's ``set``.
     """
-    path = Path(path)
+    path = find_file(path, "sweep")  # a file, or a shipped sweep by name
     source = str(path)
     spec = parse_sweep_document(read_document(path), source)
     if scenario_file is None:

@@ -11,13 +11,13 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from simulation.core.events import EVENT_INDEX, EVENTS, REACH_EVENTS
+from simulation.core.program import NOT_A_CHECKOUT, build_info, checkout_root
 from simulation.core.seeding import STREAMS
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def posts_table(model: EngagementModel) -> pa.Table:
         "revenue": posts.revenue,
         "mean_watch_fraction": np.divide(posts.watch_fraction_sum, totals[:, 1],
                                          out=np.zeros(posts.size), where=totals[:, 1] > 0),
-        # bought likes (bots.py): bot traffic, apart from the real events above
+        # bought likes (levers/bought_likes.py): bot traffic, apart from the real events above
         "bought_views": posts.bot_counts[:, EVENT_INDEX["views"]],
         "bought_likes": posts.bot_counts[:, EVENT_INDEX["likes"]],
         "displayed_likes": posts.displayed_likes,
@@ -112,23 +112,28 @@ def reach_table(model: EngagementModel) -> pa.Table:
 
 
 def step_tables(model: EngagementModel) -> dict[str, pa.Table]:
-    """The data collector's tables: per step and segment, and the feed's mix per step."""
-    collector = model.datacollector
+    """The run's tables: per step and segment, and the feed's mix per step."""
+    collector = model.step_records
     return {name: pa.Table.from_pandas(collector.get_table_dataframe(name), preserve_index=False)
             for name in ("segments", "feed_mix")}
 
 
-def git_commit() -> str | None:
-    """The commit of the working tree holding this package, with '-dirty' if it has changes."""
-    here = Path(__file__).resolve().parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=here, capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{commit}-dirty" if dirty else commit
+def git_commit() -> str:
+    """The commit of the code that ran: the checkout's (with '-dirty' if it has changes), or
+    the one an installed package was built from, or "not a checkout" if neither is known."""
+    root = checkout_root()
+    if root is not None:
+        try:
+            commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True,
+                                    text=True, timeout=5, check=True).stdout.strip()
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                   cwd=root, capture_output=True, text=True,
+                                   timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+        else:
+            return f"{commit}-dirty" if dirty else commit
+    return build_info().get("git_commit", NOT_A_CHECKOUT)
 
 
 def versions() -> dict[str, str | None]:

@@ -4,20 +4,22 @@
 recognised by what it holds:
 
 - one run: ``summary.json`` (with ``manifest.json`` and the Parquet tables
-  written by :func:`simulation.runner.write_run`);
-- several seeds: ``seed-<n>/`` subfolders, each one run, and ``aggregate.csv``
-  (written by :func:`simulation.runner.run_seeds`);
+  written by :func:`simulation.experiments.runs.write_run`);
+- several seeds: ``seed=<n>/`` subfolders, each one run's record, its tables in the
+  hive-style datasets ``<table>/seed=<n>/`` beside them, and ``aggregate.csv`` (written by
+  :func:`simulation.experiments.runs.run_seeds`; folders of ``seed-<n>/`` run folders, as
+  written before, are read too);
 - a sweep: :data:`SWEEP_MARKER` (``sweep.parquet``) or ``sweep.json``
   (:func:`is_sweep_folder`). A sweep is read by
-  :func:`simulation.sweep_results.open_sweep`, not here: ``plot`` and ``report``
+  :func:`simulation.experiments.sweep_results.open_sweep`, not here: ``plot`` and ``report``
   send such a folder there, and :func:`open_results` refuses it with a message.
 
 Anything else is refused with a message that says what was expected, for the
 command line to print and exit with status 2.
 
-Across seeds every figure and table uses :func:`seed_interval`: the mean and
-the 95% t-interval of the per-seed values, the same statistic as
-``aggregate.csv``.
+Across seeds every figure and table uses :func:`seed_interval`: the mean of the per-seed
+values and its 95% interval inside the quantity's range, by
+:func:`simulation.measures.intervals.interval`, the same statistic as ``aggregate.csv``.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from simulation.core.program import PROGRAM
 from simulation.io.folders import RECORD as SWEEP_RECORD
-from simulation.io.folders import RUN_FILES, SEED_FOLDER
+from simulation.io.folders import RECORD_FILES, SEED_FOLDER, TABLES, table_path
 from simulation.io.folders import TABLE as SWEEP_MARKER
-from simulation.measures.aggregate import aggregate
+from simulation.measures.aggregate import COLUMNS, aggregate, measure_of
+from simulation.measures.intervals import UNBOUNDED, Interval, Range, interval
 
 
 def is_sweep_folder(path: str | Path) -> bool:
@@ -71,9 +74,10 @@ class Run:
         return self.manifest.get("scenario", {})
 
     def table(self, name: str) -> pd.DataFrame:
-        """``<name>.parquet`` of this run (posts, creators, steps, feed_mix, reach)."""
+        """Table ``name`` of this run (posts, creators, steps, feed_mix, reach): its
+        ``<name>.parquet``, or its seed's partition of the folder's dataset ``<name>/``."""
         if name not in self._tables:
-            path = self.folder / f"{name}.parquet"
+            path = table_path(self.folder, name)
             try:
                 self._tables[name] = pd.read_parquet(path)
             except FileNotFoundError as exc:
@@ -93,7 +97,8 @@ class Results:
     kind: Literal["run", "seeds"]
     runs: list[Run]
     aggregate: pd.DataFrame
-    """One row per summary measure: measure, n, mean, sd, ci_low, ci_high (NaN for one run)."""
+    """One row per summary measure (``measures.aggregate.COLUMNS``): measure, label, unit,
+    kind, n, mean, sd, ci_low, ci_high (NaN for one run) and the interval's method."""
 
     @property
     def seeds(self) -> list[int]:
@@ -125,14 +130,20 @@ class Results:
         tiers = self.scenario.get("ranking", {}).get("distribution", {}).get("tiers", [])
         return [str(k) for k in range(len(tiers))] or list(summary["tiers"])
 
-    def measure(self, name: str) -> dict[str, float]:
-        """One row of the aggregate (mean, ci_low, ci_high, n) for a summary measure path."""
-        rows = self.aggregate[self.aggregate["measure"] == name]
-        if rows.empty:
-            return {"mean": math.nan, "ci_low": math.nan, "ci_high": math.nan, "n": 0}
-        row = rows.iloc[0]
-        return {"mean": float(row["mean"]), "ci_low": float(row["ci_low"]),
-                "ci_high": float(row["ci_high"]), "n": int(row["n"])}
+    def measure(self, name: str) -> Interval:
+        """A summary measure's mean across runs and its interval (the aggregate's row)."""
+        rows = self._by_measure.get(name)
+        if rows is None:
+            return Interval(math.nan, math.nan, math.nan, 0, "no run has a value")
+        return Interval(float(rows["mean"]), float(rows["ci_low"]), float(rows["ci_high"]),
+                        int(rows["n"]), str(rows["method"]))
+
+    @property
+    def _by_measure(self) -> dict[str, dict[str, Any]]:
+        if "_rows" not in self.__dict__:
+            self.__dict__["_rows"] = {row["measure"]: row for row in
+                                      self.aggregate.to_dict("records")}
+        return self.__dict__["_rows"]
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -147,7 +158,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _open_run(folder: Path) -> Run:
-    missing = [name for name in RUN_FILES if not (folder / name).is_file()]
+    missing = [str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+               for path in [*(folder / name for name in RECORD_FILES),
+                            *(table_path(folder, table) for table in TABLES)]
+               if not path.is_file()]
     if missing:
         raise ResultsError(f"error: {folder}: incomplete results folder, missing "
                            f"{', '.join(missing)}. Run the scenario again to rewrite it.")
@@ -155,7 +169,7 @@ def _open_run(folder: Path) -> Run:
 
 
 def _aggregate_frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(list(rows), columns=["measure", "n", "mean", "sd", "ci_low", "ci_high"])
+    return pd.DataFrame(list(rows), columns=list(COLUMNS))
 
 
 def open_results(path: str | Path) -> Results:
@@ -163,15 +177,15 @@ def open_results(path: str | Path) -> Results:
     folder = Path(path)
     if not folder.exists():
         raise ResultsError(f"error: {folder}: no such folder. Give the folder that "
-                           "`python run.py run SCENARIO` printed (e.g. results/baseline-seed1).")
+                           f"`{PROGRAM} run SCENARIO` printed (e.g. results/baseline-seed1).")
     if not folder.is_dir():
         raise ResultsError(f"error: {folder}: not a folder. Give a results folder, "
                            "e.g. results/baseline-seed1, not a file in it.")
     if is_sweep_folder(folder):
         raise ResultsError(
             f"error: {folder}: a sweep folder (it holds {SWEEP_MARKER} or {SWEEP_RECORD}); read "
-            "it with simulation.sweep_results.open_sweep (`python run.py plot` and `report` "
-            "do).")
+            f"it with simulation.open_results or simulation.experiments.sweep_results.open_sweep "
+            f"(`{PROGRAM} plot` and `report` do).")
     if (folder / "summary.json").exists():
         run = _open_run(folder)
         return Results(folder, "run", [run], _aggregate_frame(aggregate([run.summary])))
@@ -180,42 +194,44 @@ def open_results(path: str | Path) -> Results:
     if seed_folders:
         runs = [_open_run(p) for p in seed_folders]
         table = folder / "aggregate.csv"
+        frame = None
         if table.is_file():
             try:
-                frame = pd.read_csv(table)
+                frame = pd.read_csv(table, keep_default_na=False, na_values=[""])
             except Exception as exc:
                 raise ResultsError(f"error: {table}: cannot be read ({exc}). Run the scenario "
                                    "again with --seeds to rewrite it.") from exc
-        else:  # recompute it: the same statistic as run_seeds writes
+            if "method" not in frame.columns:  # written before intervals by kind: recompute
+                frame = None
+        if frame is None:  # recompute it: the same statistic as run_seeds writes
             frame = _aggregate_frame(aggregate([run.summary for run in runs]))
         return Results(folder, "seeds", runs, frame)
     entries = sorted(p.name for p in folder.iterdir())[:6]
     raise ResultsError(
-        f"error: {folder}: not a results folder (expected summary.json for one run, seed-*/ "
+        f"error: {folder}: not a results folder (expected summary.json for one run, seed=*/ "
         f"subfolders for several seeds, or {SWEEP_MARKER} for a sweep; found "
         f"{', '.join(entries) if entries else 'nothing'}). "
-        "Run `python run.py run SCENARIO` first; it prints the folder it wrote.")
+        f"Run `{PROGRAM} run SCENARIO` first; it prints the folder it wrote.")
 
 
-def seed_interval(values: Sequence[float] | np.ndarray) -> tuple[float, float, float, int]:
-    """Mean, 95% t-interval (low, high) and count of the finite values, one per seed.
+def seed_interval(values: Sequence[float] | np.ndarray, bounds: Range = UNBOUNDED) -> Interval:
+    """Mean of the finite values (one per seed) and its 95% interval inside ``bounds``.
 
-    The same statistic as ``aggregate.csv``; the interval is NaN for fewer than 2 values.
+    The same statistic as ``aggregate.csv`` (:func:`simulation.measures.intervals.interval`);
+    the interval is NaN for fewer than 2 values.
     """
-    array = np.asarray(values, dtype=np.float64)
-    array = array[np.isfinite(array)]
-    n = len(array)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(array.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = float(stats.t.ppf(0.975, n - 1) * array.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
+    return interval(values, bounds)
 
 
-def across_seeds(frame: pd.DataFrame, keys: Sequence[str], value: str = "value") -> pd.DataFrame:
-    """Per-seed rows (a ``seed`` column) to one row per key: value (mean), ci_low, ci_high, seeds.
+def measure_bounds(path: str) -> Range:
+    """The range of a summary measure, from the glossary (its kind)."""
+    return measure_of(path).bounds
+
+
+def across_seeds(frame: pd.DataFrame, keys: Sequence[str], value: str = "value",
+                 bounds: Range = UNBOUNDED) -> pd.DataFrame:
+    """Per-seed rows (a ``seed`` column) to one row per key: value (mean), ci_low, ci_high,
+    seeds and the interval's method; ``bounds``: the range of ``value`` (``intervals.py``).
 
     With one seed the value is that seed's and the interval is empty (NaN). Rows keep
     the order in which their keys first appear.
@@ -223,8 +239,9 @@ def across_seeds(frame: pd.DataFrame, keys: Sequence[str], value: str = "value")
     keys = list(keys)
     rows = []
     for key, group in frame.groupby(keys, sort=False, dropna=False):
-        mean, low, high, n = seed_interval(group[value].to_numpy())
+        estimate = interval(group[value].to_numpy(), bounds)
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(keys, key, strict=True)), "value": mean, "ci_low": low,
-                     "ci_high": high, "seeds": n})
-    return pd.DataFrame(rows, columns=[*keys, "value", "ci_low", "ci_high", "seeds"])
+        rows.append({**dict(zip(keys, key, strict=True)), "value": estimate.mean,
+                     "ci_low": estimate.low, "ci_high": estimate.high, "seeds": estimate.n,
+                     "method": estimate.method})
+    return pd.DataFrame(rows, columns=[*keys, "value", "ci_low", "ci_high", "seeds", "method"])

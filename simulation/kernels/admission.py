@@ -66,7 +66,7 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
             (admitted >= 0).sum(axis=1))
 
 
-@kernel(parallel=True)
+@kernel()
 def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units, post_units,
            bar, gated):  # pragma: no cover
     n_rows, width = candidates.shape
@@ -127,7 +127,7 @@ def compact_rows(candidates: np.ndarray, *companions: np.ndarray,
     return result
 
 
-@kernel(parallel=True)
+@kernel()
 def _compact_into(values, valid, moved):  # pragma: no cover
     for row in prange(values.shape[0]):
         at = 0

@@ -43,7 +43,7 @@ def test_positions(bits: np.ndarray, viewers: np.ndarray, positions: np.ndarray)
     return ((byte >> (positions & 7).astype(np.uint8)) & 1).astype(bool)
 
 
-@kernel(parallel=True)
+@kernel()
 def _clear_columns(bits, columns, keep):  # pragma: no cover
     for viewer in prange(bits.shape[0]):
         for c in range(len(columns)):

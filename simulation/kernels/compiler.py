@@ -5,7 +5,7 @@ feed's top keys) is per viewer and branchy, which numpy can only do with sorts
 over whole (viewers x candidates) matrices. Where numba is installed, those
 steps run as compiled loops over viewers, in parallel over the machine's cores;
 otherwise their numpy twins run. Both compute the same numbers bit for bit
-(``tests/test_acceleration.py`` checks every pair, and whole runs), so numba is
+(``tests/unit/kernels/test_kernels.py`` checks every pair, and whole runs), so numba is
 an accelerator, never a different model.
 
 Switch off with the environment variable ``ENGAGEMENT_SIM_NUMBA=0`` (read at
@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import Any
+
+from simulation.core.interrupts import TERMINATING
 
 try:
     import numba
@@ -64,26 +66,34 @@ if numba is not None:  # kernels without a prange are compiled the same way, on 
 
 @contextmanager
 def interrupts_held():
-    """Hold Ctrl-C until the enclosed code ends, then deliver it.
+    """Hold Ctrl-C (and SIGTERM, SIGHUP when they raise) until the enclosed code ends, then deliver it.
 
     Compiled code calls back into Python (llvmlite's ctypes callbacks while it compiles or
     loads a kernel from the disk cache, ``_numba_unpickle`` while it runs); a
     KeyboardInterrupt raised inside a callback surfaces as a SystemError, or crashes the
-    interpreter (SIGSEGV), instead of stopping the run cleanly. Only the main thread
-    receives signals.
+    interpreter (SIGSEGV), instead of stopping the run cleanly. SIGTERM and SIGHUP are
+    held when the command line made them raise too (``core/interrupts.py``); left at
+    their default they end the process without Python. Only the main thread receives
+    signals.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    previous = {signal.SIGINT: signal.signal(signal.SIGINT,
+                                             lambda signum, frame: received.append(signum))}
+    for signum in TERMINATING:
+        if callable(signal.getsignal(signum)):
+            previous[signum] = signal.signal(signum, lambda signum, frame: received.append(signum))
     try:
         yield
     finally:
-        # None: a handler installed outside Python, which signal.signal cannot restore
-        signal.signal(signal.SIGINT, signal.SIG_DFL if previous is None else previous)
-        if received and callable(previous):
-            previous(signal.SIGINT, None)  # Python's default handler raises KeyboardInterrupt
+        for signum, handler in previous.items():
+            # None: a handler installed outside Python, which signal.signal cannot restore
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if received and callable(previous[received[0]]):
+            # Python's default SIGINT handler raises KeyboardInterrupt; ours raise Terminated
+            previous[received[0]](received[0], None)
 
 
 class Kernel:
@@ -111,12 +121,12 @@ class Kernel:
             numba.set_num_threads(threads)
 
 
-def kernel(parallel: bool = False,
-           inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
+def kernel(inline: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any] | None]:
     """Decorator: compile with numba (cached on disk), or None when numba is missing.
 
-    A kernel is called from Python (:class:`Kernel`); ``parallel`` says that its
-    ``prange`` loops may share out the rows. ``inline`` marks instead a small helper
+    A kernel is called from Python (:class:`Kernel`), which runs its ``prange`` loops
+    on every core for large inputs and on one thread for small ones. ``inline`` marks
+    instead a small helper
     that kernels call per element: numba copies it into its callers rather than
     calling it (a call passing several arrays costs more than the work). Every kernel
     is compiled with numba's parallel pipeline, which optimises loops over arrays

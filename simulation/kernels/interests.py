@@ -30,7 +30,7 @@ def paired_cosine(left_units: np.ndarray, left: np.ndarray, right_units: np.ndar
     return total
 
 
-@kernel(parallel=True)
+@kernel()
 def _paired_cosine(left, left_units, right, right_units):  # pragma: no cover
     cosine = np.empty(len(left), dtype=np.float32)
     for i in prange(len(left)):

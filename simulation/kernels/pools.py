@@ -83,7 +83,7 @@ class WeightedPools:
         return np.where(empty, NO_POST, self.posts[np.minimum(index, len(self.posts) - 1)])
 
 
-@kernel(parallel=True)
+@kernel()
 def _draw_from_pools(groups, uniforms, posts, cumulative, start, end, base, total,
                      guide):  # pragma: no cover
     drawn = np.empty(len(groups), dtype=np.int64)
@@ -93,7 +93,7 @@ def _draw_from_pools(groups, uniforms, posts, cumulative, start, end, base, tota
     return drawn
 
 
-@kernel(parallel=True)
+@kernel()
 def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulative, start, end,
                     base, total, guide):  # pragma: no cover
     n_rows, n_groups = group_cumulative.shape
@@ -161,7 +161,7 @@ def pick_categories(cumulative: np.ndarray, uniforms: np.ndarray,
     return np.where(totals > 0, np.minimum(category, n_groups - 1), -1)
 
 
-@kernel(parallel=True)
+@kernel()
 def _pick_categories(cumulative, uniforms):  # pragma: no cover
     n_rows, n_groups = cumulative.shape
     category = np.empty(uniforms.shape, dtype=np.int64)
@@ -216,7 +216,7 @@ def draw_followed(table: np.ndarray, viewers: np.ndarray, creator_weight: np.nda
     return drawn
 
 
-@kernel(parallel=True)
+@kernel()
 def _pick_followed(viewers, table, creator_weight, uniforms):  # pragma: no cover
     n_rows, n_creators = len(viewers), len(creator_weight)
     drawn = np.empty(uniforms.shape, dtype=np.int64)

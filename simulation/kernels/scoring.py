@@ -3,14 +3,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simulation.kernels.compiler import compiled, kernel, prange
-
-if TYPE_CHECKING:
-    pass
 
 
 def softmax_keys(scores: np.ndarray, noise: np.ndarray, temperature: float) -> np.ndarray:
@@ -61,7 +56,7 @@ def affinity_weight(affinity: np.ndarray, gamma: float) -> np.ndarray:
     return affinity**gamma
 
 
-@kernel(parallel=True)
+@kernel()
 def _candidate_keys(candidates, affinity, source, predicted, authors, boost, first_live, gamma,
                     penalty, temperature, noise, priority_draws):  # pragma: no cover
     n_rows, width = candidates.shape
@@ -136,7 +131,7 @@ def penalise_repeated_authors(authors: np.ndarray, scores: np.ndarray, valid: np
     return np.where(penalised, scores * penalty, scores)
 
 
-@kernel(parallel=True)
+@kernel()
 def _penalise(authors, scores, valid, n_authors, penalty):  # pragma: no cover
     n_rows, width = scores.shape
     result = scores.copy()

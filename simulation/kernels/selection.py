@@ -3,17 +3,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simulation.core.records import Feed, LivePosts
 from simulation.core.sources import NO_POST
 from simulation.kernels.compiler import compiled, kernel, prange
 from simulation.kernels.counting import rank_within_groups
-
-if TYPE_CHECKING:
-    pass
 
 
 def select_feed(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
@@ -51,7 +46,7 @@ def select_feed(candidates: np.ndarray, keys: np.ndarray, source: np.ndarray,
                 np.where(shown, chosen, -1))
 
 
-@kernel(parallel=True)
+@kernel()
 def _select_top_keys(candidates, keys, source, feed_length, width):  # pragma: no cover
     n_rows = candidates.shape[0]
     posts = np.full((n_rows, width), NO_POST, dtype=np.int64)

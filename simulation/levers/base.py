@@ -4,32 +4,33 @@ A lever is a subclass of :class:`Lever` in its own module of ``simulation/levers
 registered with :func:`register`. The model builds every registered lever that the
 scenario switches on (:meth:`Lever.build` returns None when it is off) and calls their
 hooks at fixed phases of a step, in ``order`` then name; it never names a lever. The
-phases, in the order of a step (``model.py``):
+phases, in the order of a step (``model.py``; docs/architecture.md has it as a table):
 
-=====================  =====================================================================
-hook                   when, and what it may change
-=====================  =====================================================================
-``extend_population``  build: returns the population with rows added (bot accounts).
-``start``              build, once the platform exists: allocate per-viewer state.
-``ranking_policy``     build: a policy that replaces the scenario's (a fixed catalog).
-``start_step``         a step begins (creators' strategies, via ``creators.style_mix``).
-``publishing_counts``  posts per creator this step (C,): returns the counts to publish.
-``on_publish``         new posts' columns (a dict of arrays): adds or sets its own columns.
-``before_feeds``       the platform before feeds are built: its own post columns, bot traffic.
-``sessions``           who is active and feed lengths: replaces the sessions when not None.
-``pool_entries``       retrieval (``platform.view.PoolFiling``): extra entries of a pool.
-``candidate_source``   retrieval (``platform.view.CandidateSource``): a source of its own,
-                       with a score multiplier (C,) for its candidates.
-``after_feeds``        the feeds, built: returns feeds with slots replaced (paid slots).
-``on_reactions``       the step's impressions and reactions, recorded: its own bookkeeping.
-``summarize``          the finished run: its sections of ``summary.json`` (``summary_keys``).
-``brand_measures``     the finished run, per brand: keys added to ``brands.<name>``.
-``tables``             the finished run: tables of its own, written as ``<name>.parquet``.
-``creator_columns``    the finished run: columns added to ``creators.parquet``.
-=====================  =====================================================================
+    =====================  =====================================================================
+    hook                   when, and what it may change
+    =====================  =====================================================================
+    ``extend_population``  build: returns the population with rows added (bot accounts).
+    ``start``              build, once the platform exists: allocate per-viewer state.
+    ``ranking_policy``     build: a policy that replaces the scenario's (a fixed catalog).
+    ``start_step``         a step begins (creators' strategies, via ``creators.style_mix``).
+    ``publishing_counts``  posts per creator this step (C,): returns the counts to publish.
+    ``on_publish``         new posts' columns (a dict of arrays): adds or sets its own columns.
+    ``before_feeds``       the platform before feeds are built: its own post columns, bot traffic.
+    ``sessions``           who is active and feed lengths: replaces the sessions when not None.
+    ``pool_entries``       retrieval (``platform.view.PoolFiling``): extra entries of a pool.
+    ``candidate_source``   retrieval (``platform.view.CandidateSource``): a source of its own,
+                           with a score multiplier (C,) for its candidates.
+    ``after_feeds``        the feeds, built: returns feeds with slots replaced (paid slots).
+    ``on_reactions``       the step's impressions and reactions, recorded: its own bookkeeping.
+    ``summarize``          the finished run: its sections of ``summary.json`` (``summary_keys``).
+    ``brand_measures``     the finished run, per brand: keys added to ``brands.<name>``.
+    ``tables``             the finished run: tables of its own, written as ``<name>.parquet``.
+    ``creator_columns``    the finished run: columns added to ``creators.parquet``.
+    =====================  =====================================================================
 
 Each lever declares its scenario section (``section``, a field path), the post columns
-it adds (``post_columns``), the summary keys it writes, and the random stream it draws
+it adds (``post_columns``), the summary keys it writes and what they measure
+(``measures``: labels, units and kinds), and the random stream it draws
 from (``stream``: a name; ``core.seeding.stream`` derives it, so a new lever never
 shifts the draws of the others). ``tests/contract/test_levers.py`` checks every
 registered lever against this contract.
@@ -57,6 +58,9 @@ HOOKS = ("extend_population", "start", "ranking_policy", "start_step", "publishi
          "on_reactions", "summarize", "brand_measures", "tables", "creator_columns")
 """The optional hooks, in the order of a step; a lever overrides those it needs."""
 
+MeasureNames = dict[str, str | tuple[str, str, str]]
+"""A lever's :attr:`Lever.measures`: path pattern -> (label, unit, kind), or a group's label."""
+
 PostColumn = tuple[tuple[int, ...], type, object]
 """A post column: its shape per post, its dtype and the value of posts it does not set."""
 
@@ -78,6 +82,12 @@ class Lever:
     """Top-level keys of ``summary.json`` that :meth:`summarize` returns."""
     brand_keys: ClassVar[tuple[str, ...]] = ()
     """Keys of ``brands.<name>`` in ``summary.json`` that :meth:`brand_measures` returns."""
+    measures: ClassVar[MeasureNames] = {}
+    """What its summary measures are, for tables and figures: a path pattern (``{creator}``
+    stands for one key) -> (label, unit, kind) of one measure, or, for a pattern ending in
+    ``.{term}``, -> whose measures they are, the last key being a common term (``leads``,
+    ``*_per_1k_*``). Kinds and terms: ``measures/glossary.py``, which knows every measure
+    of a summary by these (a test fails for one that nothing names)."""
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

@@ -1,11 +1,11 @@
 """Bought likes: bot accounts that a creator pays to play and like its new posts.
 
 "If you have a lot of likes but no followers ... people could become suspicious that you
-employed the services of a TikTok bot" (seeds/002). A creator with ``bought_likes`` orders
-likes from a seller whose ``bots`` accounts are viewers with ``is_bot``, appended after the
-real viewers (no random draws: the real viewers, the graph and the initial follows are as
-they would be without them). Bots never open organic sessions (``Population.open_sessions``)
-and are in nobody's friends or followers.
+employed the services of a TikTok bot" (source article 2, docs/sources.md). A creator
+with ``bought_likes`` orders likes from a seller whose ``bots`` accounts are viewers with
+``is_bot``, appended after the real viewers (no random draws: the real viewers, the graph
+and the initial follows are as they would be without them). Bots never open organic
+sessions (``viewers.sessions.open_sessions``) and are in nobody's friends or followers.
 
 Each step, before the feeds are built, :meth:`BotFarm.deliver` plays and likes the buyer's
 recent posts by the order's budget and timing: a post published while the order runs is
@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX, EVENTS
 from simulation.core.statistics import per
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.population import Population
@@ -113,6 +113,28 @@ class BotFarm(Lever):
     name = "bought_likes"
     section = "creators[].bought_likes"
     summary_keys = ("bought_likes",)
+    measures: ClassVar[MeasureNames] = {
+        "bought_likes.bot_accounts": ("bot accounts", "accounts", "count"),
+        "bought_likes.creators.{creator}.{term}": "{creator}",
+        "bought_likes.creators.{creator}.bought.{term}": "{creator}, bought",
+        "bought_likes.creators.{creator}.real.{term}": "{creator}, from real viewers",
+        "bought_likes.creators.{creator}.bots": ("{creator}: bots liking its posts", "accounts",
+                                                 "count"),
+        "bought_likes.creators.{creator}.per_post": ("{creator}: likes bought per post", "likes",
+                                                     "setting"),
+        "bought_likes.creators.{creator}.per_day": ("{creator}: likes bought per day", "likes",
+                                                    "setting"),
+        "bought_likes.creators.{creator}.posts_served": (
+            "{creator}: posts that received bought likes", "posts", "count"),
+        "bought_likes.creators.{creator}.displayed_likes": (
+            "{creator}: likes shown (real and bought)", "likes", "count"),
+        "bought_likes.creators.{creator}.bought_share_of_likes": (
+            "{creator}: share of its shown likes that were bought", "share of likes", "share"),
+        "bought_likes.creators.{creator}.real_like_rate": (
+            "{creator}: real likes per real view", "share of views", "rate"),
+        "bought_likes.creators.{creator}.mean_reached_tier": (
+            "{creator}: mean highest tier its posts reached", "tier", "ratio"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

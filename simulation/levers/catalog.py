@@ -18,13 +18,13 @@ download counts (the independent condition) or by download count with the counts
   ``funnel.show_like_counts``.
 
 A seed is a world: runs of the same catalog over several seeds are the replicate worlds
-whose shares the across-seed measures compare (``social_measures.py``).
+whose shares the across-seed measures compare (``measures/social.py``).
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from simulation.core.records import Feed
 from simulation.core.sources import SOURCE_INDEX
 from simulation.core.statistics import per, share_measures, spearman
 from simulation.kernels.selection import select_feed
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.population import normalized_mix
@@ -56,6 +56,16 @@ class FixedCatalog(Lever):
     stream = "sessions"
     order = 1000
     summary_keys = ("catalog",)
+    measures: ClassVar[MeasureNames] = {
+        "catalog.{term}": "the catalog",
+        "catalog.quality_spearman.{event}": (
+            "the catalog: Spearman ρ of posts' quality and their {event}", "ρ", "correlation"),
+        "catalog.by_post.{post}.{term}": "{post}",
+        "catalog.by_post.{post}.quality": ("{post}: quality (from the catalog file)", "quality",
+                                           "setting"),
+        "catalog.visitors": ("the catalog: viewers who saw any of its posts", "viewers",
+                             "count"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

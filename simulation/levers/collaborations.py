@@ -16,7 +16,7 @@ import numpy as np
 
 from simulation.config.scenario import Scenario, creator_names
 from simulation.core.tallies import split_measures
-from simulation.levers.base import Lever, PostColumn, register
+from simulation.levers.base import Lever, MeasureNames, PostColumn, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
@@ -31,6 +31,10 @@ class Collaborations(Lever):
     stream = "collaborations"
     post_columns: ClassVar[dict[str, PostColumn]] = {"partner": ((), np.int32, -1)}
     brand_keys = ("collaboration",)
+    measures: ClassVar[MeasureNames] = {
+        "brands.{brand}.collaboration.own.{term}": "{brand}, its own posts",
+        "brands.{brand}.collaboration.with_partner.{term}": "{brand}, posts with its partner",
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

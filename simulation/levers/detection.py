@@ -25,7 +25,7 @@ window, false positives over reviews of the creators that never buy. Shapes: C c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from simulation.config.levers import Detection
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX
 from simulation.core.statistics import per
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.predictions import observed_events
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
@@ -115,6 +115,34 @@ class Detector(Lever):
     section = "detection"
     order = 200
     summary_keys = ("detection",)
+    measures: ClassVar[MeasureNames] = {
+        "detection.reviews": ("the detector: reviews", "reviews", "count"),
+        "detection.buyer_reviews": ("the detector: reviews of like buyers", "reviews", "count"),
+        "detection.buyer_reviews_flagged": ("the detector: reviews of like buyers flagged",
+                                            "reviews", "count"),
+        "detection.honest_reviews": ("the detector: reviews of honest creators", "reviews",
+                                     "count"),
+        "detection.honest_reviews_flagged": (
+            "the detector: reviews of honest creators flagged", "reviews", "count"),
+        "detection.honest_creators": ("honest creators", "creators", "count"),
+        "detection.honest_creators_flagged": ("honest creators flagged at least once",
+                                              "creators", "count"),
+        "detection.detection_rate": ("the detector: share of like buyers' reviews flagged",
+                                     "share of reviews", "share"),
+        "detection.false_positive_rate": (
+            "the detector: share of honest creators' reviews flagged", "share of reviews",
+            "share"),
+        "detection.signals.{signal}": ("the detector: weight of the {signal} signal", "weight",
+                                       "setting"),
+        "detection.creators.{creator}.reviews_judged": ("{creator}: reviews", "reviews",
+                                                        "count"),
+        "detection.creators.{creator}.reviews_flagged": ("{creator}: reviews flagged",
+                                                         "reviews", "count"),
+        "detection.creators.{creator}.reviews_with_bought_likes": (
+            "{creator}: reviews while it bought likes", "reviews", "count"),
+        "detection.creators.{creator}.first_flagged_hour": (
+            "{creator}: hour first flagged", "hours", "time"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

@@ -17,7 +17,7 @@ import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.tallies import split_measures
-from simulation.levers.base import Lever, PostColumn, register
+from simulation.levers.base import Lever, MeasureNames, PostColumn, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
@@ -32,6 +32,10 @@ class Hashtags(Lever):
     stream = "hashtags"
     post_columns: ClassVar[dict[str, PostColumn]] = {"hashtag": ((), np.int16, -1)}
     brand_keys = ("hashtag",)
+    measures: ClassVar[MeasureNames] = {
+        "brands.{brand}.hashtag.tagged.{term}": "{brand}, posts with its hashtag",
+        "brands.{brand}.hashtag.untagged.{term}": "{brand}, posts without its hashtag",
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

@@ -12,11 +12,13 @@ spreads epsilon evenly. Shapes: L learners, Y styles.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from simulation.config.scenario import Scenario
 from simulation.core.events import EVENT_INDEX
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.state.posts import PostStore
@@ -33,6 +35,19 @@ class StyleLearners(Lever):
     section = "creators[].learning"
     stream = "learning"
     summary_keys = ("learning",)
+    measures: ClassVar[MeasureNames] = {
+        "learning.{creator}.{term}": "{creator}",
+        "learning.{creator}.{half}.posts": ("{creator}: posts in the {half}", "posts", "count"),
+        "learning.{creator}.{half}.style_share.{style}": (
+            "{creator}: share of its posts in the {half} that were {style}", "share of posts",
+            "share"),
+        "learning.{creator}.initial_mix.{style}": (
+            "{creator}: {style} in its strategy at the start", "probability", "share"),
+        "learning.{creator}.final_mix.{style}": (
+            "{creator}: {style} in its strategy at the end", "probability", "share"),
+        "learning.{creator}.mean_mix.{style}": (
+            "{creator}: {style} in its strategy, mean over the run", "probability", "share"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

@@ -31,7 +31,7 @@ step, G goals.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pyarrow as pa
@@ -42,7 +42,7 @@ from simulation.core.events import ENGAGEMENTS, EVENT_INDEX, EVENTS
 from simulation.core.records import Impressions, Reactions
 from simulation.core.seeding import step_generator
 from simulation.core.statistics import per, spearman
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 from simulation.viewers.funnel import sigmoid
@@ -98,6 +98,60 @@ class MoneyLedger(Lever):
     stream = "money"
     order = 900
     summary_keys = ("money",)
+    measures: ClassVar[MeasureNames] = {
+        "money.totals.{channel}": ("revenue from {channel}, all creators", "money", "money"),
+        "money.totals.revenue_per_1k_likes.{channel}": (
+            "revenue from {channel} per 1 000 likes, all creators", "money per 1 000 likes",
+            "money"),
+        "money.totals.creators_earning.{channel}": (
+            "creators earning from {channel}", "creators", "count"),
+        "money.spearman.{metric}.{channel}": (
+            "Spearman ρ across creators of {metric} and revenue from {channel}", "ρ",
+            "correlation"),
+        "money.spearman_creators.{channel}": (
+            "creators in the Spearman ρ of revenue from {channel}", "creators", "count"),
+        "money.creators.{creator}.{term}": "{creator}",
+        "money.creators.{creator}.buyer_views": ("{creator}: views by buyers", "views",
+                                                 "count"),
+        "money.creators.{creator}.revenue.{channel}": (
+            "{creator}: revenue from {channel}", "money", "money"),
+        "money.creators.{creator}.revenue_per_1k_likes.{channel}": (
+            "{creator}: revenue from {channel} per 1 000 likes", "money per 1 000 likes",
+            "money"),
+        "money.creators.{creator}.creator_fund.joined_step": (
+            "{creator}: step it joined the creator fund", "steps", "time"),
+        "money.creators.{creator}.creator_fund.qualified_views": (
+            "{creator}: views that qualify for the creator fund", "views", "count"),
+        "money.creators.{creator}.creator_fund.paid_views": (
+            "{creator}: views the creator fund paid for", "views", "count"),
+        "money.creators.{creator}.brand_deals.deals": ("{creator}: brand deals", "deals",
+                                                       "count"),
+        "money.creators.{creator}.brand_deals.first_deal_step": (
+            "{creator}: step of its first brand deal", "steps", "time"),
+        "money.creators.{creator}.live_gifts.{what}": (
+            "{creator}: live {what}", "{what}", "count"),
+        "money.creators.{creator}.sales.purchases": ("{creator}: purchases of its products",
+                                                     "purchases", "count"),
+        "money.creators.{creator}.sales.margin": ("{creator}: margin per sale", "money",
+                                                  "setting"),
+        "money.creators.{creator}.benchmarks.{benchmark}.value": (
+            "{creator}: {benchmark} (the benchmark's metric)", "engagements per view", "ratio"),
+        "money.creators.{creator}.benchmarks.{benchmark}.band": (
+            "{creator}: {benchmark}, its size band", "band", "signed"),
+        "money.creators.{creator}.benchmarks.{benchmark}.{bound}": (
+            "{creator}: {benchmark}, the band's {bound} bound", "engagements per view",
+            "setting"),
+        "money.benchmarks.{benchmark}.{position}": (
+            "creators {position} the {benchmark} benchmark", "creators", "count"),
+        "money.goals.{goal}.target": ("goal {goal}: target", "the goal's metric", "setting"),
+        "money.goals.{goal}.deadline_step": ("goal {goal}: deadline", "steps", "setting"),
+        "money.goals.{goal}.step_reached": ("goal {goal}: step it was reached", "steps",
+                                            "time"),
+        "money.goals.{goal}.final_value": ("goal {goal}: value at the end", "the goal's metric",
+                                           "signed"),
+        "money.goals.{goal}.value_at_deadline": ("goal {goal}: value at the deadline",
+                                                 "the goal's metric", "signed"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

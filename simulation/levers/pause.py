@@ -9,12 +9,12 @@ docs/architecture.md: a section, a build rule, one hook and a summary.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from simulation.config.scenario import Scenario
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 
@@ -27,6 +27,12 @@ class Pauses(Lever):
     section = "creators[].pause"
     order = 150  # after the levers that set counts (cadence), before a fixed catalog
     summary_keys = ("pause",)
+    measures: ClassVar[MeasureNames] = {
+        "pause.{creator}.start_hour": ("{creator}: hour its break starts", "hours", "setting"),
+        "pause.{creator}.end_hour": ("{creator}: hour its break ends", "hours", "setting"),
+        "pause.{creator}.posts_skipped": ("{creator}: posts not published during its break",
+                                          "posts", "count"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

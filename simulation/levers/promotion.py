@@ -10,7 +10,7 @@ puts it in place of one organic post of their feed, at a random filled slot. Eli
 a targeted segment, with at least one post in the feed, not already shown the post (before
 or in this feed), and not given another campaign's slot this step.
 
-A promoted slot's source is ``promoted`` (``ranking.SOURCES``). From there on it is an
+A promoted slot's source is ``promoted`` (``core.sources.SOURCES``). From there on it is an
 impression like any other: the viewer reacts through the funnel, and the post's counters,
 tier budget and predicted rates count it, so a campaign can also lift the post's organic
 reach. :meth:`Promotions.record` counts every funnel event of paid impressions per campaign,
@@ -23,7 +23,7 @@ Shapes: A active viewers, L feed width, G campaigns, S segments, Y styles.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,7 +33,7 @@ from simulation.core.records import Feed, Impressions, Reactions
 from simulation.core.seeding import step_generator
 from simulation.core.sources import SOURCE_INDEX
 from simulation.core.statistics import per
-from simulation.levers.base import Lever, register
+from simulation.levers.base import Lever, MeasureNames, register
 from simulation.platform.view import PlatformView
 from simulation.state.creators import CreatorTable
 
@@ -54,6 +54,31 @@ class Promotions(Lever):
     section = "creators[].promotion"
     stream = "promotion"
     summary_keys = ("promotion",)
+    measures: ClassVar[MeasureNames] = {
+        "promotion.{creator}.paid.{term}": "{creator}, paid impressions",
+        "promotion.{creator}.organic.{term}": "{creator}, organic impressions",
+        "promotion.{creator}.{term}": "{creator}'s campaign",
+        "promotion.{creator}.budget": ("{creator}'s campaign: budget", "money", "setting"),
+        "promotion.{creator}.spent": ("{creator}'s campaign: money spent", "money", "money"),
+        "promotion.{creator}.cpm": ("{creator}'s campaign: cost per 1 000 impressions", "money",
+                                    "setting"),
+        "promotion.{creator}.cost_per_lead": ("{creator}'s campaign: cost per lead", "money",
+                                              "money"),
+        "promotion.{creator}.cost_per_purchase": ("{creator}'s campaign: cost per purchase",
+                                                  "money", "money"),
+        "promotion.{creator}.cost_per_1k_likes": ("{creator}'s campaign: cost per 1 000 likes",
+                                                  "money", "money"),
+        "promotion.{creator}.return_on_spend": (
+            "{creator}'s campaign: revenue of paid impressions per unit spent", "ratio",
+            "ratio"),
+        "promotion.{creator}.posts_promoted": ("{creator}'s campaign: posts promoted", "posts",
+                                               "count"),
+        "promotion.{creator}.paid_target_share": (
+            "{creator}'s campaign: share of paid impressions to its target segments",
+            "share of impressions", "share"),
+        "promotion.{creator}.paid_impressions_by_segment.{segment}": (
+            "{creator}'s campaign: paid impressions to {segment}", "impressions", "count"),
+    }
 
     @classmethod
     def build(cls, scenario: Scenario, creators: CreatorTable,

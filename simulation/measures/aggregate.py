@@ -1,7 +1,11 @@
-"""Across runs: every numeric measure of several summaries, its mean and spread.
+"""Across runs: every measure of several summaries, its mean and its interval.
 
 A summary is flattened to its numeric leaves (``totals.likes``, ``brands.<name>.leads``...);
-``aggregate.csv`` and ``aggregate.json`` of a folder of seeds hold one row per leaf.
+``aggregate.csv`` and ``aggregate.json`` of a folder of seeds hold one row per leaf
+(:data:`COLUMNS`): the measure's path, label, unit and kind from the glossary, the number of
+runs with a value, their mean and standard deviation, and the 95% interval of the mean with
+the method that gave it (``intervals.py``: by the measure's kind, so that it never leaves
+the measure's range). ``seed`` is not a measure and has no row.
 """
 
 from __future__ import annotations
@@ -11,7 +15,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from scipy import stats
+
+from simulation.measures.glossary import NOT_MEASURES, Measure, UnknownMeasureError, describe
+from simulation.measures.intervals import UNBOUNDED, interval
+
+COLUMNS = ("measure", "label", "unit", "kind", "n", "mean", "sd", "ci_low", "ci_high", "method")
+"""Columns of the aggregate table, in order."""
 
 
 def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
@@ -28,26 +37,44 @@ def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return flat
 
 
+def measure_of(path: str) -> Measure:
+    """The glossary's entry for a path, or a plain one (its path as label, no bound) for a path
+    the glossary does not know, so that an aggregate is never lost to a missing label (a test
+    fails for such a path instead)."""
+    try:
+        return describe(path)
+    except UnknownMeasureError:
+        return Measure(path, path, "", "", "signed")
+
+
+def row(path: str, values: np.ndarray | list[float]) -> dict[str, Any]:
+    """One row of the aggregate table: a measure's values over runs, summarised."""
+    measure = measure_of(path)
+    array = np.asarray(values, dtype=np.float64)
+    array = array[np.isfinite(array)]
+    estimate = interval(array, measure.bounds if measure.kind else UNBOUNDED)
+    return {"measure": path, "label": measure.label, "unit": measure.unit, "kind": measure.kind,
+            "n": estimate.n, "mean": estimate.mean,
+            "sd": float(array.std(ddof=1)) if len(array) > 1 else math.nan,
+            "ci_low": estimate.low, "ci_high": estimate.high, "method": estimate.method}
+
+
 def aggregate(summaries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Mean and 95% t-interval across runs of every numeric measure (one row per measure)."""
+    """Mean and 95% interval across runs of every measure (one row per measure, in order)."""
     flats = [flatten(s) for s in summaries]
-    keys = list(dict.fromkeys(key for flat in flats for key in flat))
-    rows = []
-    for key in keys:
-        values = np.array([flat.get(key, math.nan) for flat in flats], dtype=np.float64)
-        values = values[np.isfinite(values)]
-        n = len(values)
-        mean = float(values.mean()) if n else math.nan
-        sd = float(values.std(ddof=1)) if n > 1 else math.nan
-        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-        rows.append({"measure": key, "n": n, "mean": mean, "sd": sd,
-                     "ci_low": mean - half if n > 1 else math.nan,
-                     "ci_high": mean + half if n > 1 else math.nan})
-    return rows
+    keys = [key for key in dict.fromkeys(key for flat in flats for key in flat)
+            if key not in NOT_MEASURES]
+    return [row(key, [flat.get(key, math.nan) for flat in flats]) for key in keys]
 
 
 def across_seed_rows(across: dict[str, Any], n: int) -> list[dict[str, Any]]:
     """Rows of the aggregate table for across-seed measures: ``across_seeds.<path>``, the value
     as ``mean`` over ``n`` runs, no spread (a set of runs gives one value)."""
-    return [{"measure": key, "n": n, "mean": value, "sd": math.nan, "ci_low": math.nan,
-             "ci_high": math.nan} for key, value in flatten(across, "across_seeds").items()]
+    rows = []
+    for key, value in flatten(across, "across_seeds").items():
+        measure = measure_of(key)
+        rows.append({"measure": key, "label": measure.label, "unit": measure.unit,
+                     "kind": measure.kind, "n": n, "mean": value, "sd": math.nan,
+                     "ci_low": math.nan, "ci_high": math.nan,
+                     "method": f"one value of the set of {n} runs"})
+    return rows

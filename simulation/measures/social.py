@@ -2,15 +2,15 @@
 
 Per run (``summary.json``):
 
-- ``catalog`` (only for a fixed catalog, ``catalog.py``): each post's views and likes and
+- ``catalog`` (only for a fixed catalog, ``levers/catalog.py``): each post's views and likes and
   its share of all of them, their inequality across posts (Gini, top-k shares), and the
   rank correlation between the posts' intrinsic quality and their success;
 - ``likes_followers``: follows per 1 000 likes by style and by creator group, each
   creator's follower growth and like-to-follower ratio, the share of its likes given by
-  its followers (``followers.FollowerLedger``), and the rank correlation across creators
+  its followers (``state.followers.FollowerLedger``), and the rank correlation across creators
   between likes and follower growth.
 
-Across seeds (``aggregate.json``, written by ``runner.run_seeds``): for runs of the same
+Across seeds (``aggregate.json``, written by ``experiments.runs.run_seeds``): for runs of the same
 catalog, a seed is a replicate world, and the unpredictability of a post is the mean
 absolute difference of its share between pairs of worlds (Salganik, Dodds and Watts 2006).
 

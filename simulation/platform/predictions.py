@@ -34,7 +34,7 @@ def engagement_score(
 
     Rates are of what the platform observes (bot traffic included); a post's likes count
     ``like_credit`` times and its score ``score_multiplier`` times (both 1 unless the
-    detector of bought likes acts on its creator, ``detection.py``).
+    detector of bought likes acts on its creator, ``levers/detection.py``).
     """
     totals = observed_events(posts, ids).astype(np.float64)  # (n, E)
     views = totals[:, EVENT_INDEX["views"]]

@@ -3,7 +3,9 @@
 A new post starts in tier 0. When it has spent its tier's budget of
 impressions, its engagement score is compared with a percentile of the scores
 of posts that recently finished the same tier: pass and it moves up; fail and
-it stays, its eligibility decaying. Each tier has an affinity bar (who may be
+it stays, its eligibility decaying. Budgets are given per viewer on the platform
+unless the scenario says otherwise, so that a platform of any size has the same
+pools relative to its audience. Each tier has an affinity bar (who may be
 shown the post) and a weight (how often it is drawn as a candidate); higher
 tiers lower the bar and raise the weight. The engagement score weighs every
 predicted engagement (likes among them, but shares, follows, comments and saves
@@ -27,11 +29,15 @@ from simulation.state.posts import PostStore, live_posts
 
 
 class StagedDistribution:
-    """Tier table (K tiers) and the recent-finisher history that sets promotion thresholds."""
+    """Tier table (K tiers) and the recent-finisher history that sets promotion thresholds.
 
-    def __init__(self, config: Distribution):
+    ``viewers`` is the platform's size (the real viewers, bot accounts aside): per-viewer
+    budgets become impressions on it (``Distribution.impression_budgets``).
+    """
+
+    def __init__(self, config: Distribution, viewers: int):
         self.config = config
-        self.budget = np.array([t.budget_value for t in config.tiers], dtype=np.float64)
+        self.budget = np.array(config.impression_budgets(viewers), dtype=np.float64)
         self.affinity_bar = np.array([t.affinity_bar for t in config.tiers], dtype=np.float32)
         self.weight = np.array([t.weight for t in config.tiers], dtype=np.float64)
         self.percentile = np.array([t.promotion_percentile for t in config.tiers])

@@ -72,7 +72,7 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
 
     c = config
     events: dict[str, np.ndarray] = {"impressions": np.ones(n, dtype=bool)}
-    # Social proof: what the viewer reads into the like count shown (simulation/social_proof.py).
+    # Social proof: what the viewer reads into the like count shown (viewers/social_proof.py).
     social_proof = imp.susceptibility * read_like_counts(c, imp)
     # Watch or swipe: appeal and social proof set the odds; attention at the slot scales the chance.
     watch_chance = attention(c.attention, imp.slot) * sigmoid(

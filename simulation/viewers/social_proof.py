@@ -1,10 +1,10 @@
 """Social proof: what a viewer reads into the like count shown on a post.
 
 "High like counts suggest popularity... new viewers interpret likes as validation"
-(seeds/000). The funnel weighs a post's displayed likes at two points, each with its
-own coefficient: whether the viewer watches it or swipes past (``funnel.view.social_proof``)
-and whether they like it (``funnel.like.social_proof``); in both the term is the viewer's
-susceptibility x the count as read here:
+(source article 0, docs/sources.md). The funnel weighs a post's displayed likes at two
+points, each with its own coefficient: whether the viewer watches it or swipes past
+(``funnel.view.social_proof``) and whether they like it (``funnel.like.social_proof``); in
+both the term is the viewer's susceptibility x the count as read here:
 
 - ``absolute`` (the default): log(1 + likes). Every count raises the odds, so a platform
   whose posts all have many likes is watched and liked more everywhere.

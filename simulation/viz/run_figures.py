@@ -7,11 +7,14 @@ table from the results folder, then draws only from the table, so the CSV and
 the picture cannot disagree.
 
 Tables share one layout. Per-seed numbers are combined by
-:func:`simulation.results.across_seeds`: ``value`` is the mean across seeds (the
-run's own number for one run), ``ci_low``/``ci_high`` the 95% t-interval across
-seeds (empty for one run) and ``seeds`` how many seeds had the number. The
-per-post scatter (viral mismatch) and the Lorenz curve of a single run list
-their points as they are.
+:func:`simulation.io.results.across_seeds`: ``value`` is the mean across seeds (the
+run's own number for one run), ``ci_low``/``ci_high`` its 95% interval across seeds
+(empty for one run), computed by the quantity's kind so that it stays in its range (a
+count's above zero, a share's in [0, 1], a correlation's in [-1, 1];
+``measures/intervals.py``), ``method`` how, and ``seeds`` how many seeds had the number.
+Every figure with a band or error bars says so in its legend, and warns on the figure when
+the intervals come from fewer than 5 seeds. The per-post scatter (viral mismatch) and the
+Lorenz curve of a single run list their points as they are, each with its ``seed``.
 
 Figures (file names): ``funnel_segments``, ``funnel_brands``,
 ``events_over_time``, ``viral_mismatch``, ``audience_dilution``,
@@ -33,22 +36,27 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, PercentFormatter
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from simulation.core.sources import SOURCES
 from simulation.core.statistics import gini, spearman
 from simulation.io.results import Results, across_seeds, seed_interval
 from simulation.io.storage import write_text
+from simulation.measures.intervals import CORRELATION, POSITIVE, UNIT
 from simulation.viz.style import (
     BAND_ALPHA,
     REFERENCE_COLOUR,
+    SERIES_COLOURS,
     FigureFormat,
+    few_runs_note,
     figure_style,
+    interval_label,
     new_figure,
     save_figure,
     series_colours,
     series_markers,
     set_title,
+    warn_few_runs,
 )
 
 FUNNEL_STAGES: tuple[str, ...] = ("impressions", "views", "likes", "profile_visits",
@@ -92,6 +100,15 @@ class Chart:
     figure: Figure
 
 
+MARKERS_PER_LINE = 12
+"""A line of many points carries a marker every so many points, so that markers do not crowd."""
+
+
+JITTER_DECADES = 0.06
+"""Scatter of counts on log axes: each point moved by up to this many decades (x and y), so
+that posts with the same integer counts do not hide each other; fixed seed."""
+
+
 def label(name: str) -> str:
     """A column or event name as text: 'profile_visits' -> 'profile visits'."""
     return str(name).replace("_", " ")
@@ -99,61 +116,104 @@ def label(name: str) -> str:
 
 def _seeds_note(results: Results, what: str = "bands") -> str:
     if len(results.runs) == 1:
-        return f"One run (seed {results.seeds[0]})."
+        return f"One run (seed {results.seeds[0]}): no interval."
+    note = few_runs_note(len(results.runs))
     return (f"Mean of {len(results.runs)} seeds ({results.seeds[0]}..{results.seeds[-1]}); "
-            f"{what}: 95% t-interval across seeds.")
+            f"{what}: {interval_label(len(results.runs))} (by the quantity's kind: column "
+            f"method of the CSV).{' ' + note if note else ''}")
 
 
 def _has_interval(frame: pd.DataFrame) -> bool:
     return bool(np.isfinite(frame["ci_low"].to_numpy(dtype=float)).any())
 
 
-def _interval_handle(results: Results) -> list[Patch]:
-    """A legend entry for the bands, when there are any."""
+def _interval_handle(results: Results, bars: bool = False) -> list:
+    """A legend entry for the bands (or error bars), when there are any."""
     if len(results.runs) == 1:
         return []
-    return [Patch(facecolor=REFERENCE_COLOUR, alpha=BAND_ALPHA + 0.15,
-                  label=f"95% interval, {len(results.runs)} seeds")]
+    text = interval_label(len(results.runs))
+    if bars:
+        return [Line2D([], [], color=REFERENCE_COLOUR, marker="|", markersize=8,
+                       linestyle="none", label=text)]
+    return [Patch(facecolor=REFERENCE_COLOUR, alpha=BAND_ALPHA + 0.15, label=text)]
 
 
-def _draw_line(ax: Axes, x: np.ndarray, part: pd.DataFrame, colour: str, marker: str | None,
+def _markevery(n: int) -> int:
+    return max(1, math.ceil(n / MARKERS_PER_LINE))
+
+
+def _draw_line(ax: Axes, x: np.ndarray, part: pd.DataFrame, colour: str, marker: str,
                text: str, *, band: bool = True, log: bool = False) -> None:
     """A series from a tidy part (value, ci_low, ci_high): a line with a band or error bars.
 
-    ``band=False`` draws error bars (categorical axes). On a log axis zeros are not
-    drawn and intervals reaching zero are drawn to the bottom of the axis.
+    ``band=False`` draws error bars (categorical axes). On a log axis a zero value is not
+    drawn (captions say so), and an interval whose lower end is zero is drawn to the bottom
+    of the axis with a downward triangle there: the interval reaches zero, and the log axis
+    cannot show where.
     """
     y = part["value"].to_numpy(dtype=float)
     low = part["ci_low"].to_numpy(dtype=float)
     high = part["ci_high"].to_numpy(dtype=float)
+    cut = np.zeros(len(y), dtype=bool)
     if log:
         y = np.where(y > 0, y, np.nan)
-        positive = np.concatenate([y[np.isfinite(y)], low[np.isfinite(low) & (low > 0)]])
-        floor = positive.min() / 3 if len(positive) else 1.0
-        low = np.where(np.isfinite(low), np.maximum(low, floor), np.nan)
+        cut = np.isfinite(low) & (low <= 0) & np.isfinite(y)
+        low = np.where(cut, np.nan, low)
+    every = _markevery(len(y))
     if not _has_interval(part):
-        ax.plot(x, y, color=colour, marker=marker, label=text)
+        ax.plot(x, y, color=colour, marker=marker, markevery=every, label=text)
     elif band:
-        ax.plot(x, y, color=colour, marker=marker, label=text)
+        ax.plot(x, y, color=colour, marker=marker, markevery=every, label=text)
         ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA, linewidth=0)
     else:
-        ax.errorbar(x, y, yerr=np.vstack([y - low, high - y]), color=colour, marker=marker,
-                    label=text, capsize=2, elinewidth=0.8)
+        ax.errorbar(x, y, yerr=np.vstack([y - np.where(np.isfinite(low), low, y), high - y]),
+                    color=colour, marker=marker, label=text, capsize=2, elinewidth=0.8)
+    for position, value in zip(x[cut], y[cut], strict=True):  # down to the axis, an arrow
+        ax.annotate("", xy=(position, 0), xycoords=("data", "axes fraction"),
+                    xytext=(position, value), textcoords="data",
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 0.8,
+                                "shrinkA": 0, "shrinkB": 0})
 
 
-def _categorical_x(ax: Axes, labels: Sequence[str], rotation: float = 35) -> None:
-    ax.set_xticks(range(len(labels)), [label(t) for t in labels], rotation=rotation,
-                  ha="right" if rotation else "center", rotation_mode="anchor")
+def _cut_handle(data: pd.DataFrame) -> list[Line2D]:
+    """A legend entry for intervals that reach zero on a log axis, when there are any."""
+    low = data["ci_low"].to_numpy(dtype=float)
+    if not (np.isfinite(low) & (low <= 0) & (data["value"].to_numpy(dtype=float) > 0)).any():
+        return []
+    return [Line2D([], [], linestyle="none", marker="v", color=REFERENCE_COLOUR,
+                   label="interval reaches 0 (arrow to the axis)")]
+
+
+def _categorical_x(ax: Axes, labels: Sequence[str]) -> None:
+    """Category names under their ticks, unrotated: every other one a line lower, so that
+    long names do not run into each other."""
+    ax.set_xticks(range(len(labels)), [("\n" if i % 2 else "") + label(t)
+                                       for i, t in enumerate(labels)])
     ax.grid(False, axis="x")
 
 
+def _jittered(values: np.ndarray, generator: np.random.Generator) -> np.ndarray:
+    """Positive values moved at random by up to :data:`JITTER_DECADES` on a log scale."""
+    return values * 10 ** generator.uniform(-JITTER_DECADES, JITTER_DECADES, len(values))
+
+
 def _style_legend(figure: Figure, styles: Sequence[str], present: set[str],
-                  lines: bool = True) -> None:
-    """One legend of content styles for all panels, under the title."""
+                  lines: bool = True, extra: Sequence = ()) -> None:
+    """One legend of content styles for all panels, under the title (and ``extra`` entries)."""
     colours, markers = series_colours(styles), series_markers(styles)
     handles = [Line2D([], [], linestyle="-" if lines else "none", marker=markers[s],
                       color=colours[s], label=label(s)) for s in styles if s in present]
-    _figure_legend(figure, handles, "content style")
+    _figure_legend(figure, [*handles, *extra], "content style")
+
+
+def _zeros_note(data: pd.DataFrame, by: str) -> str:
+    """Which zero counts the log axis leaves out, or '' if none."""
+    zero = data[data["value"] <= 0]
+    if zero.empty:
+        return ""
+    items = [f"{label(row[by])} {label(row['event'])}" for _, row in zero.iterrows()]
+    shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
+    return f"Zero on average, so not on the log axis: {shown}. "
 
 
 def _figure_legend(figure: Figure, handles: Sequence, title: str, ncols: int = 3) -> None:
@@ -176,10 +236,10 @@ def funnel_segments(results: Results) -> Chart:
     rows = [{"seed": run.seed, "segment": segment, "event": event,
              "value": run.summary["segments"][segment][event]}
             for run in results.runs for segment in segments for event in FUNNEL_STAGES]
-    data = across_seeds(pd.DataFrame(rows), ["segment", "event"])
+    data = across_seeds(pd.DataFrame(rows), ["segment", "event"], bounds=POSITIVE)
     title = "Funnel per viewer segment: impressions to purchases"
     with figure_style():
-        figure, (ax,) = new_figure(3.0)
+        figure, (ax,) = new_figure(3.6)
         colours, markers = series_colours(segments), series_markers(segments)
         offsets = np.linspace(-0.15, 0.15, len(segments)) if len(segments) > 1 else [0.0]
         for offset, segment in zip(offsets, segments, strict=True):
@@ -191,9 +251,12 @@ def funnel_segments(results: Results) -> Chart:
         _categorical_x(ax, FUNNEL_STAGES)
         ax.set_xlabel("funnel stage")
         ax.set_ylabel("events (count, log scale)")
-        ax.legend(title="viewer segment", loc="lower left")
+        _figure_legend(figure, [*ax.get_legend_handles_labels()[0],
+                                *_interval_handle(results, bars=True), *_cut_handle(data)],
+                       "viewer segment", ncols=2)
         set_title(figure, title)
-    caption = (f"Events from all posts, per viewer segment. Zero counts are not drawn. "
+        warn_few_runs(figure, len(results.runs))
+    caption = (f"Events from all posts, per viewer segment. {_zeros_note(data, 'segment')}"
                f"{_seeds_note(results, 'error bars')}")
     return Chart("funnel_segments", title, caption, data, figure)
 
@@ -246,7 +309,7 @@ def funnel_brands(results: Results) -> Chart:
     frame["style"] = pd.Categorical(frame["style"], styles)
     frame = frame.sort_values(["brand", "style", "seed"], kind="stable")
     frame["brand"], frame["style"] = frame["brand"].astype(str), frame["style"].astype(str)
-    data = across_seeds(frame, ["brand", "style", "event"])
+    data = across_seeds(frame, ["brand", "style", "event"], bounds=POSITIVE)
     title = "Funnel of each brand's posts, by content style"
     with figure_style():
         figure, axes = new_figure(0.6 + 2.1 * len(brands), len(brands), 1, sharex=True,
@@ -265,11 +328,19 @@ def funnel_brands(results: Results) -> Chart:
             ax.set_title(f"brand: {brand}", loc="left")
             ax.set_ylabel("events (count, log scale)")
         _categorical_x(axes[-1], FUNNEL_STAGES)
-        _style_legend(figure, styles, set(data["style"]))
+        _style_legend(figure, styles, set(data["style"]),
+                      extra=[*_interval_handle(results, bars=True), *_cut_handle(data)])
         axes[-1].set_xlabel("funnel stage")
         set_title(figure, title)
-    caption = ("Events from each brand's posts, per content style. Zero counts are not drawn."
-               f"{_left_out(results, brands)} {_seeds_note(results, 'error bars')}")
+        warn_few_runs(figure, len(results.runs))
+    used_by = {brand: set(data.loc[data["brand"] == brand, "style"]) for brand in brands}
+    unused = [f"{brand}: {', '.join(s for s in styles if s not in used_by[brand])}"
+              for brand in brands if set(styles) - used_by[brand]]
+    caption = ("Events from each brand's posts, per content style. "
+               + (f"Styles a brand never posted are not drawn ({'; '.join(unused)}). "
+                  if unused else "")
+               + f"{_zeros_note(data, 'style')}{_left_out(results, brands)} "
+               f"{_seeds_note(results, 'error bars')}").replace("  ", " ")
     return Chart("funnel_brands", title, caption, data, figure)
 
 
@@ -321,23 +392,26 @@ def events_over_time(results: Results) -> Chart:
     frame["segment"] = pd.Categorical(frame["segment"], segments)
     frame = frame.sort_values(["event", "segment", "hour", "seed"], kind="stable")
     frame["event"], frame["segment"] = frame["event"].astype(str), frame["segment"].astype(str)
-    data = across_seeds(frame, ["event", "segment", "hour_from", "hour_to", "hour"])
+    data = across_seeds(frame, ["event", "segment", "hour_from", "hour_to", "hour"],
+                        bounds=POSITIVE)
     title = "Views, likes and leads over time, per viewer segment"
     with figure_style():
         figure, axes = new_figure(4.6, len(TIME_EVENTS), 1, sharex=True)
-        colours = series_colours(segments)  # lines only: markers would crowd the bins
+        colours, markers = series_colours(segments), series_markers(segments)
         for ax, event in zip(axes, TIME_EVENTS, strict=True):
             for segment in segments:
                 part = data[(data["event"] == event) & (data["segment"] == segment)]
-                _draw_line(ax, part["hour"].to_numpy(), part, colours[segment], None,
-                           label(segment))
+                _draw_line(ax, part["hour"].to_numpy(), part, colours[segment],
+                           markers[segment], label(segment))
             ax.set_ylabel(f"{event} per hour")
             ax.set_ylim(bottom=0)
         _figure_legend(figure, [*axes[0].get_legend_handles_labels()[0],
                                 *_interval_handle(results)], "viewer segment", ncols=2)
         axes[-1].set_xlabel("platform time (hours since start)")
         set_title(figure, title)
-    caption = (f"Events per hour in {_bin_note(data)}, drawn at each bin's midpoint. "
+        warn_few_runs(figure, len(results.runs))
+    caption = (f"Events per hour in {_bin_note(data)}, drawn at each bin's midpoint (a marker "
+               f"every {_markevery(data.groupby(['event', 'segment']).size().max())} bins). "
                f"{_seeds_note(results)}")
     return Chart("events_over_time", title, caption, data, figure)
 
@@ -352,11 +426,12 @@ def viral_mismatch(results: Results) -> Chart:
         mine = posts if panel == ALL_BRANDS else posts[posts["creator"] == panel]
         rhos = [spearman(group["likes"].to_numpy(), group["leads"].to_numpy())
                 for _, group in mine.groupby("seed", sort=False)]
-        rho, low, high, n = seed_interval(rhos)
+        rho = seed_interval(rhos, CORRELATION)
         frame = mine[["seed", "post_id", "creator", "style", "likes", "leads"]].copy()
         frame.insert(0, "panel", panel)
-        frame["spearman"], frame["spearman_ci_low"] = rho, low
-        frame["spearman_ci_high"], frame["spearman_seeds"] = high, n
+        frame["spearman"], frame["spearman_ci_low"] = rho.mean, rho.low
+        frame["spearman_ci_high"], frame["spearman_seeds"] = rho.high, rho.n
+        frame["spearman_method"] = rho.method
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     title = "Viral mismatch: likes against leads, per brand post"
@@ -364,15 +439,17 @@ def viral_mismatch(results: Results) -> Chart:
         figure, axes = new_figure(0.9 + 2.15 * len(panels), len(panels), 1, sharex=True,
                                   sharey=True)
         colours, markers = series_colours(styles), series_markers(styles)
+        generator = np.random.default_rng(JITTER_SEED)
         for ax, panel in zip(axes, panels, strict=True):
             mine = data[data["panel"] == panel]
             for style in styles:
                 points = mine[mine["style"] == style]
                 if points.empty:
                     continue
-                ax.scatter(points["likes"] + 1, points["leads"] + 1, s=12, alpha=0.65,
-                           color=colours[style], marker=markers[style], linewidths=0,
-                           label=label(style))
+                ax.scatter(_jittered(points["likes"].to_numpy(float) + 1, generator),
+                           _jittered(points["leads"].to_numpy(float) + 1, generator), s=7,
+                           alpha=0.35, color=colours[style], marker=markers[style],
+                           linewidths=0, label=label(style))
             ax.set_xscale("log")
             ax.set_yscale("log")
             for axis in (ax.xaxis, ax.yaxis):
@@ -388,14 +465,22 @@ def viral_mismatch(results: Results) -> Chart:
         axes[-1].set_xlabel("likes + 1 (log scale)")
         _style_legend(figure, styles, set(data["style"]), lines=False)
         set_title(figure, title)
+        warn_few_runs(figure, len(results.runs))
     seeds = results.seeds
     pooled = (f"Posts of all {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}) are pooled; ρ is the "
-              "mean of the per-seed values with its 95% t-interval." if len(seeds) > 1
+              f"mean of the per-seed values with its {interval_label(len(seeds))} (t on "
+              f"Fisher's z scale). {few_runs_note(len(seeds))}" if len(seeds) > 1
               else f"One run (seed {seeds[0]}).")
     caption = ("Each point is one brand post; 1 is added to likes and leads so that posts "
-               "without any appear on the log scales. Spearman's ρ is the rank correlation "
-               f"of likes and leads.{_left_out(results, brands)} {pooled}")
+               "without any appear on the log scales, and each point is moved at random by up "
+               f"to {JITTER_DECADES:g} decades so that posts with equal counts do not hide each "
+               "other (the CSV has the exact counts). Spearman's ρ is the rank correlation "
+               f"of likes and leads.{_left_out(results, brands)} {pooled}").strip()
     return Chart("viral_mismatch", title, caption, data, figure)
+
+
+JITTER_SEED = 7
+"""Seed of the jitter of scatter plots: the same results give the same picture."""
 
 
 def _rho_handle(panel: pd.DataFrame, n_runs: int, items: str = "posts") -> Line2D:
@@ -406,7 +491,7 @@ def _rho_handle(panel: pd.DataFrame, n_runs: int, items: str = "posts") -> Line2
         text = ("Spearman ρ undefined (constant likes or leads)" if items == "posts" else
                 "Spearman ρ undefined (constant values)")
     elif math.isfinite(low):
-        text = f"Spearman ρ = {rho:+.2f} [{low:+.2f}, {high:+.2f}]"
+        text = f"Spearman ρ = {rho:+.2f}, 95% interval [{low:+.2f}, {high:+.2f}]"
     else:
         text = f"Spearman ρ = {rho:+.2f}"
     per_run = items if n_runs == 1 else f"{items} per seed"
@@ -446,7 +531,14 @@ def audience_dilution(results: Results) -> Chart:
     frame["brand"] = pd.Categorical(frame["brand"], brands)
     frame = frame.sort_values(["brand", "axis", "x", "measure", "seed"], kind="stable")
     frame["brand"] = frame["brand"].astype(str)
-    data = across_seeds(frame, ["brand", "axis", "x", "measure"])
+    data = pd.concat([across_seeds(frame[frame["measure"] == measure],
+                                   ["brand", "axis", "x", "measure"],
+                                   bounds=UNIT if measure == "target_share" else POSITIVE)
+                      for measure in DILUTION_MEASURES])
+    order = {brand: i for i, brand in enumerate(brands)}
+    data = data.sort_values(["brand", "axis", "x", "measure"], kind="stable",
+                            key=lambda c: c.map(order) if c.name == "brand" else c)
+    data = data.reset_index(drop=True)
     title = "Audience dilution: target share and leads per 1 000 impressions, by tier and reach"
     with figure_style():
         figure, axes = new_figure(4.0, 2, 2, sharex="col", sharey="row")
@@ -476,14 +568,16 @@ def audience_dilution(results: Results) -> Chart:
         tiers = sorted(data.loc[data["axis"] == "tier", "x"].unique())
         axes[2].set_xticks(tiers, [str(int(t)) for t in tiers])
         axes[2].set_xlabel("distribution tier")
-        axes[3].set_xticks(list(reach_positions.values()),
-                           [_reach_label(x) for x in reach_positions], rotation=45, ha="right",
-                           rotation_mode="anchor")
+        step = max(1, math.ceil(len(reach_positions) / 4))  # at most 4 labels: no rotation
+        axes[3].set_xticks(list(reach_positions.values())[::step],
+                           [_reach_label(x) for x in reach_positions][::step])
         axes[3].set_xlabel("cumulative reach\n(impressions, bin start)")
         axes[0].set_title("by tier", loc="left")
         axes[1].set_title("by cumulative reach", loc="left")
-        _figure_legend(figure, axes[0].get_legend_handles_labels()[0], "brand", ncols=2)
+        _figure_legend(figure, [*axes[0].get_legend_handles_labels()[0],
+                                *_interval_handle(results, bars=True)], "brand", ncols=2)
         set_title(figure, title)
+        warn_few_runs(figure, len(results.runs))
     caption = ("Target share: share of a brand's impressions that went to the segments its offer "
                "is relevant to (summary.json, brands.<name>.by_tier and by_reach). "
                f"{_seeds_note(results, 'error bars')}")
@@ -493,7 +587,7 @@ def audience_dilution(results: Results) -> Chart:
 def lorenz_points(views: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The Lorenz curve of views (share of posts, share of views), from (0, 0) to (1, 1).
 
-    Its trapezoid area A gives the Gini exactly as :func:`simulation.metrics.gini`:
+    Its trapezoid area A gives the Gini exactly as :func:`simulation.core.statistics.gini`:
     Gini = 1 - 2A.
     """
     ordered = np.sort(np.asarray(views, dtype=np.float64))
@@ -518,10 +612,12 @@ def views_lorenz(results: Results) -> Chart:
         frames.append(pd.DataFrame({"seed": run.seed, "post_share": x, "value": y}))
     if not frames:
         raise NothingToDraw("no post has a view")
-    data = across_seeds(pd.concat(frames, ignore_index=True), ["post_share"])
+    data = across_seeds(pd.concat(frames, ignore_index=True), ["post_share"], bounds=UNIT)
     data = data.rename(columns={"value": "view_share"})
-    g, g_low, g_high, _ = seed_interval(ginis)
+    gini_interval = seed_interval(ginis, UNIT)
+    g, g_low, g_high = gini_interval.mean, gini_interval.low, gini_interval.high
     data["gini"], data["gini_ci_low"], data["gini_ci_high"] = g, g_low, g_high
+    data["gini_method"] = gini_interval.method
     title = "Concentration of views across posts: Lorenz curve and Gini"
     gini_text = f"Gini = {g:.3f}" + (f" [{g_low:.3f}, {g_high:.3f}]" if math.isfinite(g_low)
                                      else "")
@@ -530,7 +626,7 @@ def views_lorenz(results: Results) -> Chart:
         ax.plot([0, 1], [0, 1], color=REFERENCE_COLOUR, linestyle="--", linewidth=0.8,
                 label="equal views (Gini = 0)")
         _draw_line(ax, data["post_share"].to_numpy(),
-                   data.rename(columns={"view_share": "value"}), "#0072B2", None,
+                   data.rename(columns={"view_share": "value"}), SERIES_COLOURS[0], "o",
                    f"views across posts\n{gini_text}")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -542,6 +638,7 @@ def views_lorenz(results: Results) -> Chart:
         ax.legend(handles=[*ax.get_legend_handles_labels()[0], *_interval_handle(results)],
                   loc="upper left")
         set_title(figure, title)
+        warn_few_runs(figure, len(results.runs))
     caption = ("How unequally views are spread across posts: the curve lies further below the "
                "diagonal the more the feed concentrates views on few posts. "
                f"{_seeds_note(results)}")
@@ -558,7 +655,7 @@ def views_distribution(results: Results) -> Chart:
     for seed, views in per_seed.items():
         at_least = (len(views) - np.searchsorted(views, grid, side="left")) / len(views)
         frames.append(pd.DataFrame({"seed": seed, "views": grid, "value": at_least}))
-    data = across_seeds(pd.concat(frames, ignore_index=True), ["views"])
+    data = across_seeds(pd.concat(frames, ignore_index=True), ["views"], bounds=UNIT)
     zero = np.mean([np.mean(v == 0) for v in per_seed.values()])
     title = "Distribution of views per post (complementary cumulative)"
     posts = np.mean([len(v) for v in per_seed.values()])
@@ -566,16 +663,17 @@ def views_distribution(results: Results) -> Chart:
         figure, (ax,) = new_figure(3.0)
         text = (f"all posts ({posts:,.0f})" if len(results.runs) == 1
                 else f"all posts ({posts:,.0f} per seed, mean)")
-        _draw_line(ax, data["views"].to_numpy(), data, "#0072B2", None, text, log=True)
+        _draw_line(ax, data["views"].to_numpy(), data, SERIES_COLOURS[0], "o", text, log=True)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(_count_format))
         ax.yaxis.set_major_formatter(FuncFormatter(_percent_format))
         ax.set_xlabel("views per post, x (log scale)")
         ax.set_ylabel("share of posts with at least x views (%)")
-        ax.legend(handles=[*ax.get_legend_handles_labels()[0], *_interval_handle(results)],
-                  loc="lower left")
+        ax.legend(handles=[*ax.get_legend_handles_labels()[0], *_interval_handle(results),
+                           *_cut_handle(data)], loc="lower left")
         set_title(figure, title)
+        warn_few_runs(figure, len(results.runs))
     unseen = (f"{100 * zero:.1f}% of posts had no view and are not on the log scale."
               if zero > 0 else "Every post had at least one view.")
     caption = (f"A long, slowly falling tail means a few posts take a large share of views. "
@@ -584,7 +682,11 @@ def views_distribution(results: Results) -> Chart:
 
 
 def feed_mix(results: Results) -> Chart:
-    """Share of impressions taken by each style, tier and candidate source, over time."""
+    """Share of impressions taken by each style, tier and candidate source, over time.
+
+    One panel per dimension, its categories stacked (mean shares across seeds add up to 1 in
+    every bin); the 95% intervals of each share are in the CSV.
+    """
     step_hours = _step_hours(results)
     frames = []
     for run in results.runs:
@@ -599,14 +701,18 @@ def feed_mix(results: Results) -> Chart:
         sums.insert(0, "seed", run.seed)
         frames.append(sums)
     frame = pd.concat(frames, ignore_index=True)
-    shown = frame.groupby(["dimension", "category"])["impressions"].transform("sum") > 0
-    frame = frame[shown].copy()
     frame["category"] = frame["category"].astype(str)
     order = {"style": results.vocabulary("styles"), "tier": results.vocabulary("tiers"),
              "source": list(SOURCES)}
+    reached = frame.groupby(["dimension", "category"])["impressions"].sum()
+    never = {dimension: [c for c in order.get(dimension, []) if reached.get((dimension, c), 0) == 0]
+             for dimension in FEED_DIMENSIONS}
+    frame = frame[frame.groupby(["dimension", "category"])["impressions"].transform("sum") > 0]
+    frame = frame.copy()
     frame["hour"] = (frame["hour_from"] + frame["hour_to"]) / 2
     frame = frame.sort_values(["dimension", "hour", "seed"], kind="stable")
-    data = across_seeds(frame, ["dimension", "category", "hour_from", "hour_to", "hour"])
+    data = across_seeds(frame, ["dimension", "category", "hour_from", "hour_to", "hour"],
+                        bounds=UNIT)
     data["dimension"] = pd.Categorical(data["dimension"], FEED_DIMENSIONS)
     data = data.sort_values(["dimension"], kind="stable")
     data["dimension"] = data["dimension"].astype(str)
@@ -614,25 +720,37 @@ def feed_mix(results: Results) -> Chart:
     dimensions = [d for d in FEED_DIMENSIONS if d in set(data["dimension"])]
     names = {"style": "content style", "tier": "distribution tier", "source": "candidate source"}
     with figure_style():
-        figure, axes = new_figure(1.0 + 1.6 * len(dimensions), len(dimensions), 1, sharex=True)
+        figure, axes = new_figure(1.2 + 1.75 * len(dimensions), len(dimensions), 1, sharex=True)
         for ax, dimension in zip(axes, dimensions, strict=True):
             mine = data[data["dimension"] == dimension]
             present = set(mine["category"])
             vocabulary = order[dimension] + sorted(present - set(order[dimension]))
-            colours = series_colours(vocabulary)
             categories = [c for c in vocabulary if c in present]
-            for category in categories:
-                part = mine[mine["category"] == category]
-                _draw_line(ax, part["hour"].to_numpy(), part, colours[category], None,
-                           label(category))
+            wide = mine.pivot_table(index="hour", columns="category", values="value",
+                                    aggfunc="first").reindex(columns=categories).fillna(0.0)
+            colours = [SERIES_COLOURS[i % len(SERIES_COLOURS)] for i in range(len(categories))]
+            hatches = ["" if i < len(SERIES_COLOURS) else "////" for i in range(len(categories))]
+            layers = ax.stackplot(wide.index.to_numpy(), wide.to_numpy().T, colors=colours,
+                                  labels=[label(c) for c in categories], linewidth=0.3,
+                                  edgecolor="white")
+            for layer, hatch in zip(layers, hatches, strict=True):
+                layer.set_hatch(hatch)
+            ax.set_xlim(wide.index.min(), wide.index.max())
             ax.set_ylim(0, 1)
+            ax.grid(False)
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.set_ylabel("share of\nimpressions (%)")
-            ax.legend(title=names[dimension], loc="center left", bbox_to_anchor=(1.0, 0.5))
+            handles, labels = ax.get_legend_handles_labels()
+            ax.legend(handles[::-1], labels[::-1], title=names[dimension], loc="center left",
+                      bbox_to_anchor=(1.0, 0.5), ncols=1 + (len(categories) > 6))
         axes[-1].set_xlabel("platform time (hours since start)")
         set_title(figure, title)
-    caption = (f"Share of the impressions in each time bin ({_bin_note(data)}). Categories that "
-               f"never reached a feed are left out. {_seeds_note(results)}")
+    left_out = "; ".join(f"{names[d]}: {', '.join(label(c) for c in never[d])}"
+                         for d in dimensions if never[d])
+    caption = (f"Share of the impressions in each time bin ({_bin_note(data)}), each panel's "
+               "categories stacked to 100% (mean across seeds; their 95% intervals are in the "
+               "CSV). " + (f"Never in a feed, so not drawn: {left_out}. " if left_out else "")
+               + _seeds_note(results, "intervals (CSV)"))
     return Chart("feed_mix", title, caption, data, figure)
 
 
@@ -671,23 +789,26 @@ def revenue_vs_likes(results: Results) -> Chart:
                                  "revenue": creator["revenue"][channel]})
     data = pd.DataFrame(rows)
     for channel in channels:
-        rho, low, high, n = seed_interval([summary["spearman"]["likes"][channel]
-                                           for summary in money])
+        rho = seed_interval([summary["spearman"]["likes"][channel] for summary in money],
+                            CORRELATION)
         mine = data["channel"] == channel
-        data.loc[mine, "spearman"], data.loc[mine, "spearman_ci_low"] = rho, low
-        data.loc[mine, "spearman_ci_high"], data.loc[mine, "spearman_seeds"] = high, n
+        data.loc[mine, "spearman"], data.loc[mine, "spearman_ci_low"] = rho.mean, rho.low
+        data.loc[mine, "spearman_ci_high"], data.loc[mine, "spearman_seeds"] = rho.high, rho.n
+        data.loc[mine, "spearman_method"] = rho.method
     styles = [s for s in results.vocabulary("styles") if s in set(data["main_style"])]
     title = "Likes to money: each creator's revenue by channel against its likes"
     with figure_style():
         figure, axes = new_figure(0.9 + 1.9 * len(channels), len(channels), 1, sharex=True)
         colours, markers = series_colours(styles), series_markers(styles)
+        generator = np.random.default_rng(JITTER_SEED)
         for ax, channel in zip(axes, channels, strict=True):
             mine = data[data["channel"] == channel]
             for style in styles:
                 points = mine[mine["main_style"] == style]
                 if not points.empty:
-                    ax.scatter(points["likes"] + 1, points["revenue"], s=12, alpha=0.65,
-                               color=colours[style], marker=markers[style], linewidths=0)
+                    ax.scatter(_jittered(points["likes"].to_numpy(float) + 1, generator),
+                               points["revenue"], s=9, alpha=0.45, color=colours[style],
+                               marker=markers[style], linewidths=0)
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(base=10))
             ax.xaxis.set_major_formatter(FuncFormatter(_count_format))
@@ -702,14 +823,18 @@ def revenue_vs_likes(results: Results) -> Chart:
                                        color=colours[s], label=label(s)) for s in styles],
                        "creator's main content style")
         set_title(figure, title)
+        warn_few_runs(figure, len(results.runs))
     seeds = results.seeds
     pooled = (f"Creators of all {len(seeds)} seeds ({seeds[0]}..{seeds[-1]}) are pooled; ρ is "
-              "the mean of the per-seed values (summary.json money.spearman.likes) with its 95% "
-              "t-interval." if len(seeds) > 1 else f"One run (seed {seeds[0]}).")
-    caption = ("Each point is one creator that can earn from the channel (sellers for sales); "
-               "Spearman's ρ is the rank correlation across them of likes and the channel's "
+              "the mean of the per-seed values (summary.json money.spearman.likes) with its "
+              f"{interval_label(len(seeds))} (t on Fisher's z scale). {few_runs_note(len(seeds))}"
+              if len(seeds) > 1 else f"One run (seed {seeds[0]}).")
+    caption = ("Each point is one creator that can earn from the channel (sellers for sales), "
+               f"moved at random along the likes axis by up to {JITTER_DECADES:g} decades so "
+               "that equal counts do not hide each other; Spearman's ρ is the rank correlation "
+               "across them of likes and the channel's "
                f"revenue. Revenue is on a log scale above {REVENUE_LINEAR_BELOW:g} and linear "
-               f"below, so that creators who earned nothing show. {pooled}")
+               f"below, so that creators who earned nothing show. {pooled}").strip()
     return Chart("revenue_vs_likes", title, caption, data, figure)
 
 

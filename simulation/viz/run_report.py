@@ -1,20 +1,22 @@
 """A run's report: one self-contained HTML file, or Markdown with an images folder.
 
-(A sweep folder's report is built by :mod:`simulation.sweep_report` from the same
-blocks and rendered by the same functions; :func:`write_report` writes either.)
+(A sweep folder's report is built by :mod:`simulation.viz.sweep_report` from the same
+blocks and rendered by the same templates; :func:`simulation.viz.reports.write_report`
+writes either.)
 
-``python run.py report RESULTS_DIR`` writes what was run (scenario, key
-parameters, seeds, versions from ``manifest.json``), the headline measures with
-their 95% intervals across seeds (from ``aggregate.csv``), the funnel tables and
-every figure of :mod:`simulation.plots` with a one-line caption.
+``python run.py report RESULTS_DIR`` writes what was run (scenario, its size and length as
+run with the command's overrides, seeds, versions from ``manifest.json``), the headline
+measures with their 95% intervals across seeds (from ``aggregate.csv``: each interval by
+the measure's kind, with a sentence naming the methods, and a warning under 5 seeds), the
+funnel tables and every figure of :mod:`simulation.viz.run_figures` with a one-line caption.
+Labels and number formats come from the measure glossary (``measures/glossary.py``).
 
-The HTML file needs nothing else to be read: figures are embedded as base64
-PNG, the stylesheet is inline, and there are no scripts, links or fonts to
-fetch. Every piece of text that comes from a scenario file or a manifest is
-escaped (``html.escape``; in Markdown also its punctuation).
-
-The report is first built as a list of blocks (headings, paragraphs, tables,
-figures), then rendered as HTML or Markdown, so that both say the same thing.
+The report is first built as a list of blocks (headings, paragraphs, tables, figures), then
+rendered by a Jinja2 template (``templates/report.html.j2`` or ``report.md.j2``) so that
+both say the same thing. HTML is autoescaped, so text from a scenario file or a manifest is
+never markup; in Markdown it is escaped by :func:`markdown_text`. The HTML file needs nothing
+else to be read: figures are embedded as base64 PNG, the stylesheet is inline, and there are
+no scripts, links or fonts to fetch. Wide tables scroll inside the page's column.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ import base64
 import html
 import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
+import jinja2
+
+from simulation.config.ranking import Distribution
 from simulation.io.results import Results
+from simulation.measures.glossary import describe, format_value
+from simulation.measures.intervals import Interval, method_note
 from simulation.viz.run_figures import Chart, draw_charts
 from simulation.viz.style import figure_bytes
 
@@ -46,16 +52,18 @@ TABLE_EVENTS: tuple[str, ...] = ("impressions", "views", "likes", "comments", "s
 class Heading:
     text: str
     level: int = 2
+    kind: ClassVar[str] = "heading"
 
 
 @dataclass
 class Paragraph:
     text: str
+    style: str = ""
+    """'' for plain text, 'warning' (few runs) or 'method' (how intervals were computed)."""
+    kind: ClassVar[str] = "paragraph"
 
 
-@dataclass
-class Code:
-    text: str
+_NUMBER = re.compile(r"^[+-]?[\d,.]+%?( \[.*\])?$|^n/a$")
 
 
 @dataclass
@@ -63,6 +71,15 @@ class Table:
     header: list[str]
     rows: list[list[str]]
     caption: str = ""
+    paths: tuple[int, ...] = ()
+    """Columns that hold summary.json paths (set in a monospace font that may break anywhere)."""
+    kind: ClassVar[str] = "table"
+
+    def cell_class(self, column: int, text: str) -> str:
+        """The HTML class of a cell: 'number' (right-aligned), 'path' or ''."""
+        if column in self.paths:
+            return "path"
+        return "number" if _NUMBER.match(str(text)) else ""
 
 
 @dataclass
@@ -72,6 +89,11 @@ class FigureBlock:
     title: str
     caption: str
     png: bytes
+    kind: ClassVar[str] = "figure"
+
+    @property
+    def base64(self) -> str:
+        return base64.b64encode(self.png).decode("ascii")
 
 
 @dataclass
@@ -92,33 +114,40 @@ def _finite(value: Any) -> bool:
 
 
 def format_count(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+    return format_value(value, "thousands")
 
 
 def format_percent(value: float) -> str:
-    return f"{100 * value:.3g}%" if abs(value) < 0.1 else f"{100 * value:.1f}%"
+    return format_value(value, "percent")
 
 
 def format_ratio(value: float) -> str:
-    return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return format_value(value, "number")
 
 
-def format_correlation(value: float) -> str:
-    return f"{value:+.2f}"
+def with_interval(row: Interval | dict[str, float], formatter: Any) -> str:
+    """'value' or 'value [low, high]'; 'n/a' when the measure is undefined.
 
+    ``formatter``: a function of a number, or a glossary format name ('percent').
+    """
+    if isinstance(formatter, str):
+        fmt = formatter
 
-def format_gini(value: float) -> str:
-    return f"{value:.3f}"
-
-
-def with_interval(row: dict[str, float], formatter: Callable[[float], str]) -> str:
-    """'value' or 'value [low, high]'; 'n/a' when the measure is undefined."""
-    if not _finite(row["mean"]):
+        def formatter(value: float) -> str:
+            return format_value(value, fmt)  # type: ignore[arg-type]
+    mean, low, high = ((row.mean, row.low, row.high) if isinstance(row, Interval)
+                       else (row["mean"], row.get("ci_low"), row.get("ci_high")))
+    if not _finite(mean):
         return "n/a"
-    text = formatter(row["mean"])
-    if _finite(row.get("ci_low")) and _finite(row.get("ci_high")):
-        text += f" [{formatter(row['ci_low'])}, {formatter(row['ci_high'])}]"
+    text = formatter(mean)
+    if _finite(low) and _finite(high):
+        text += f" [{formatter(low)}, {formatter(high)}]"
     return text
+
+
+def measure_text(results: Results, path: str) -> str:
+    """A measure's mean and interval across the runs, in its glossary format."""
+    return with_interval(results.measure(path), describe(path).format)
 
 
 def _runs_text(results: Results) -> str:
@@ -133,17 +162,58 @@ def _mapping_text(values: dict[str, Any]) -> str:
                      for key, value in values.items())
 
 
+def _budget_text(tier: dict[str, Any], impressions: float, distribution: dict[str, Any]) -> str:
+    """'150 impressions (0.0075 per viewer)', '150 impressions' or 'unlimited'."""
+    if not math.isfinite(impressions):
+        return "unlimited"
+    per_viewer = distribution.get("budget_unit", "per_viewer") == "per_viewer"
+    return f"{impressions:,.0f} impressions" + (f" ({tier['budget']:g} per viewer)"
+                                                 if per_viewer else "")
+
+
+def _overrides(command: list[str]) -> str:
+    """The options of a recorded command that changed the scenario file's values."""
+    found, position = [], 0
+    while position < len(command):
+        word = str(command[position])
+        if word in ("--viewers", "--steps", "--set", "--seed") and position + 1 < len(command):
+            found.append(f"{word} {command[position + 1]}")
+            position += 2
+            continue
+        if word.startswith(("--viewers=", "--steps=", "--set=", "--seed=")):
+            found.append(word)
+        position += 1
+    return " ".join(found)
+
+
+def run_size_text(results: Results) -> str:
+    """The size and length of the runs as run: viewers, creators, steps, hours, seeds."""
+    scenario, summary = results.scenario, results.first.summary
+    return (f"{summary['viewers']:,} viewers, {summary['creators']:,} creators, "
+            f"{summary['steps']} steps of {scenario.get('step_hours', 1):g} h "
+            f"({summary['hours']:g} hours), {_runs_text(results)}")
+
+
 def scenario_rows(results: Results) -> list[list[str]]:
     """Key parameters of the scenario and of the runs, as (item, value) rows."""
     scenario, summary, manifest = results.scenario, results.first.summary, results.first.manifest
     population = scenario.get("population", {})
     ranking = scenario.get("ranking", {})
-    tiers = ranking.get("distribution", {}).get("tiers", [])
+    distribution = ranking.get("distribution", {})
+    tiers = distribution.get("tiers", [])
+    budgets = (Distribution.model_validate(distribution).impression_budgets(
+        population.get("size", summary["viewers"])) if tiers else [])
     creators = scenario.get("creators", [])
     brands = [c["name"] for c in creators if c.get("offer")]
+    command = [str(word) for word in manifest.get("command") or []]
+    overrides = _overrides(command)
     rows = [
         ["scenario", str(scenario.get("name", results.name))],
-        ["description", str(scenario.get("description", "")) or "(none)"],
+        ["as run", run_size_text(results)],
+        ["changed from the scenario file",
+         overrides or ("nothing" if command else "(not recorded)")],
+        ["description (from the scenario file)",
+         str(scenario.get("description", "")) or "(none)"],
         ["runs", _runs_text(results)],
         ["results folder", str(results.folder)],
         ["time", f"{summary['steps']} steps of {scenario.get('step_hours', 1):g} h "
@@ -160,10 +230,11 @@ def scenario_rows(results: Results) -> list[list[str]]:
                     f"{ranking.get('temperature', math.nan):g}"],
         ["ranking weights", _mapping_text(ranking.get("weights", {}))],
         ["distribution tiers", "; ".join(
-            f"tier {k}: budget {t.get('budget')}, affinity bar {t.get('affinity_bar')}"
-            for k, t in enumerate(tiers)) or "(none)"],
+            f"tier {k}: budget {_budget_text(t, budget, distribution)}, affinity bar "
+            f"{t.get('affinity_bar')}" for k, (t, budget) in enumerate(zip(tiers, budgets, strict=True)))
+         or "(none)"],
         ["topics", ", ".join(scenario.get("topics", []))],
-        ["command", " ".join(map(str, manifest.get("command") or [])) or "(not recorded)"],
+        ["command", " ".join(command) or "(not recorded)"],
         ["git commit", str(manifest.get("git_commit") or "(not recorded)")],
         ["versions", _mapping_text({k: v for k, v in manifest.get("versions", {}).items()
                                     if k != "platform" and v})],
@@ -176,51 +247,45 @@ def scenario_rows(results: Results) -> list[list[str]]:
     return rows
 
 
-HEADLINES: tuple[tuple[str, str, Callable[[float], str]], ...] = (
-    ("rates.engagement_rate_by_views", "engagement rate by views (likes + comments + shares)",
-     format_percent),
-    ("rates.like_rate", "likes per view", format_percent),
-    ("rates.comment_rate", "comments per view", format_percent),
-    ("rates.share_rate", "shares per view", format_percent),
-    ("rates.view_rate", "views per impression", format_percent),
-    ("rates.lead_rate", "leads per view", format_percent),
-    ("inequality.views_gini", "Gini of views across posts", format_gini),
-    ("inequality.top20_view_share", "share of views held by the top 20% of posts",
-     format_percent),
-    ("inequality.likes_gini", "Gini of likes across posts", format_gini),
-    ("totals.impressions", "impressions", format_count),
-    ("totals.views", "views", format_count),
-    ("totals.likes", "likes", format_count),
-    ("totals.leads", "leads", format_count),
-    ("totals.purchases", "purchases", format_count),
-    ("totals.revenue", "revenue", format_count),
-)
+HEADLINES: tuple[str, ...] = (
+    "rates.engagement_rate_by_views", "rates.like_rate", "rates.comment_rate",
+    "rates.share_rate", "rates.view_rate", "rates.lead_rate", "inequality.views_gini",
+    "inequality.top20_view_share", "inequality.likes_gini", "totals.impressions",
+    "totals.views", "totals.likes", "totals.leads", "totals.purchases", "totals.revenue")
+"""Headline measures of the whole run (labels and formats from the glossary)."""
 
 
-BRAND_HEADLINES: tuple[tuple[str, str, Callable[[float], str]], ...] = (
-    ("likes", "likes", format_count),
-    ("leads", "leads", format_count),
-    ("purchases", "purchases", format_count),
-    ("leads_per_1k_likes", "leads per 1 000 likes", format_ratio),
-    ("leads_per_1k_impressions", "leads per 1 000 impressions", format_ratio),
-    ("target_share", "target share of impressions", format_percent),
-    ("likes_leads_spearman", "Spearman ρ of likes and leads across its posts",
-     format_correlation),
-    ("top10_likes_leads_jaccard", "overlap of its top 10% of posts by likes and by leads",
-     format_percent),
-)
+BRAND_HEADLINES: tuple[str, ...] = (
+    "likes", "leads", "purchases", "leads_per_1k_likes", "leads_per_1k_impressions",
+    "target_share", "likes_leads_spearman", "top10_likes_leads_jaccard")
+"""Headline measures of each brand (``brands.<name>.<key>``)."""
 
 
 def headline_table(results: Results) -> Table:
-    """Headline measures with their intervals (the aggregate's mean and 95% t-interval)."""
-    rows = [[text, with_interval(results.measure(path), formatter), path]
-            for path, text, formatter in HEADLINES]
-    for brand in results.vocabulary("brands"):
-        rows += [[f"{brand}: {text}", with_interval(results.measure(f"brands.{brand}.{key}"),
-                                                    formatter), f"brands.{brand}.{key}"]
-                 for key, text, formatter in BRAND_HEADLINES]
+    """Headline measures with their intervals (the aggregate's mean and 95% interval)."""
+    paths = [*HEADLINES, *(f"brands.{brand}.{key}" for brand in results.vocabulary("brands")
+                           for key in BRAND_HEADLINES)]
+    rows = [[describe(path).label, measure_text(results, path), path] for path in paths]
     value = "value" if len(results.runs) == 1 else "mean [95% interval]"
-    return Table(["measure", value, "summary.json key"], rows)
+    return Table(["measure", value, "summary.json key"], rows, paths=(2,))
+
+
+def interval_blocks(results: Results, paths: list[str]) -> list[Paragraph]:
+    """The sentence naming how the intervals were computed, and the warning for few runs."""
+    if len(results.runs) == 1:
+        return [Paragraph("Values are from one run (one seed), so they have no interval.")]
+    intervals = [results.measure(path) for path in paths]
+    note = method_note(intervals)
+    sentence, _, warning = note.partition(" Warning: ")
+    blocks = [Paragraph(f"Values are means across {len(results.runs)} seeds with their 95% "
+                        "interval in brackets (aggregate.csv, which names each interval's "
+                        "method). Each interval is computed by the measure's kind so that it "
+                        "stays in its range: counts and ratios on the log scale, shares and "
+                        "rates on the logit scale, correlations on Fisher's z scale. "
+                        f"Here: {sentence}", "method")]
+    if warning:
+        blocks.append(Paragraph("Warning: " + warning, "warning"))
+    return blocks
 
 
 def segment_funnel_table(results: Results) -> Table:
@@ -229,52 +294,49 @@ def segment_funnel_table(results: Results) -> Table:
     for segment in [*results.vocabulary("segments"), None]:
         prefix = f"segments.{segment}" if segment else "totals"
         rows.append([segment or "all viewers", *(
-            with_interval(results.measure(f"{prefix}.{event}"), format_count)
-            for event in TABLE_EVENTS)])
+            measure_text(results, f"{prefix}.{event}") for event in TABLE_EVENTS)])
     return Table(["segment", *(e.replace("_", " ") for e in TABLE_EVENTS)], rows)
 
 
 def brand_style_table(results: Results) -> Table:
     """Each brand's posts by style (summary.json ``brands.<name>.by_style``)."""
-    columns = (("posts", format_count), ("impressions", format_count), ("likes", format_count),
-               ("leads", format_count), ("likes_per_post", format_ratio),
-               ("leads_per_1k_likes", format_ratio), ("leads_per_1k_impressions", format_ratio))
+    columns = ("posts", "impressions", "likes", "leads", "likes_per_post", "leads_per_1k_likes",
+               "leads_per_1k_impressions")
     rows = []
     for brand in results.vocabulary("brands"):
         for style in results.vocabulary("styles"):
             prefix = f"brands.{brand}.by_style.{style}"
-            if results.measure(f"{prefix}.posts")["n"] == 0:
+            if results.measure(f"{prefix}.posts").n == 0:
                 continue
-            rows.append([brand, style, *(with_interval(results.measure(f"{prefix}.{key}"), f)
-                                         for key, f in columns)])
-    return Table(["brand", "style", *(key.replace("_", " ") for key, _ in columns)], rows)
+            rows.append([brand, style, *(measure_text(results, f"{prefix}.{key}")
+                                         for key in columns)])
+    return Table(["brand", "style", *(key.replace("_", " ") for key in columns)], rows)
 
 
 def brand_tier_table(results: Results) -> Table:
     """Each brand's impressions by tier: the dilution (summary.json ``brands.<name>.by_tier``)."""
-    columns = (("impressions", format_count), ("target_share", format_percent),
-               ("leads_per_1k_impressions", format_ratio))
+    columns = ("impressions", "target_share", "leads_per_1k_impressions")
     rows = []
     for brand in results.vocabulary("brands"):
         for tier in results.vocabulary("tiers"):
             prefix = f"brands.{brand}.by_tier.{tier}"
-            if results.measure(f"{prefix}.impressions")["n"] == 0:
+            if results.measure(f"{prefix}.impressions").n == 0:
                 continue
-            rows.append([brand, tier, *(with_interval(results.measure(f"{prefix}.{key}"), f)
-                                        for key, f in columns)])
-    return Table(["brand", "tier", *(key.replace("_", " ") for key, _ in columns)], rows)
+            rows.append([brand, tier, *(measure_text(results, f"{prefix}.{key}")
+                                        for key in columns)])
+    return Table(["brand", "tier", *(key.replace("_", " ") for key in columns)], rows)
 
 
 def build_report(results: Results, progress: bool = False) -> Report:
     """Every block of the report of a run or a multi-seed folder (figures drawn as PNG)."""
-    several = len(results.runs) > 1
     report = Report(f"{results.name}: simulation report")
-    interval_note = (f"Values are means across {len(results.runs)} seeds with their 95% "
-                     "t-interval in brackets (aggregate.csv)." if several else
-                     "Values are from one run; run with --seeds N for intervals across seeds.")
     blocks = report.blocks
-    blocks += [Heading("What was run"), Table(["item", "value"], scenario_rows(results))]
-    blocks += [Heading("Headline measures"), Paragraph(interval_note), headline_table(results)]
+    blocks += [Heading("What was run"),
+               Paragraph(f"{results.name} as run: {run_size_text(results)}."),
+               Table(["item", "value"], scenario_rows(results))]
+    headlines = headline_table(results)
+    blocks += [Heading("Headline measures"),
+               *interval_blocks(results, [row[2] for row in headlines.rows]), headlines]
     segments = segment_funnel_table(results)
     segments.caption = "Events per viewer segment, from impressions to purchases."
     blocks += [Heading("Funnel tables"), segments]
@@ -285,10 +347,9 @@ def build_report(results: Results, progress: bool = False) -> Report:
         tiers.caption = ("Each brand's impressions by distribution tier: target share and leads "
                          "per 1 000 impressions (audience dilution).")
         blocks += [styles, tiers]
-    blocks.append(Heading("Figures"))
-    blocks += [Paragraph("The numbers drawn in each figure are written as CSV, with the figure "
-                         "as PNG, SVG or PDF, by:"),
-               Code(f"python run.py plot {results.folder} --format pdf")]
+    blocks += [Heading("Figures"),
+               Paragraph("The numbers drawn in each figure are in a CSV file beside it when the "
+                         "figures are written on their own (as PNG, SVG or PDF).")]
     number = 0
     for chart in draw_charts(results, progress=progress):
         if isinstance(chart, Chart):
@@ -299,64 +360,6 @@ def build_report(results: Results, progress: bool = False) -> Report:
             report.skipped.append(chart)
             blocks.append(Paragraph(f"Figure {chart[0]} is omitted: {chart[1]}."))
     return report
-
-
-STYLESHEET = """
-body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; max-width: 60rem;
-       margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
-h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem;
-     border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.8rem 0; font-size: 0.85rem; }
-th, td { border: 1px solid #d0d0d0; padding: 0.2rem 0.5rem; text-align: left;
-         vertical-align: top; }
-th { background: #f2f2f2; } td.number { text-align: right; white-space: nowrap; }
-caption { caption-side: top; text-align: left; font-style: italic; padding-bottom: 0.3rem; }
-figure { margin: 1.5rem 0; } figure img { max-width: 100%; width: 700px; height: auto; }
-figcaption { font-size: 0.9rem; max-width: 700px; }
-pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; }
-"""
-
-
-_NUMBER = re.compile(r"^[+-]?[\d,.]+%?( \[.*\])?$|^n/a$")
-
-
-def _html_cell(text: str, tag: str = "td") -> str:
-    numeric = tag == "td" and _NUMBER.match(text)
-    return f'<{tag} class="number">{html.escape(text)}</{tag}>' if numeric else \
-        f"<{tag}>{html.escape(text)}</{tag}>"
-
-
-def render_html(report: Report) -> str:
-    """The report as one self-contained HTML document."""
-    parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{html.escape(report.title)}</title>", f"<style>{STYLESHEET}</style>",
-             "</head>", "<body>", f"<h1>{html.escape(report.title)}</h1>"]
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            parts.append(f"<h{block.level}>{html.escape(block.text)}</h{block.level}>")
-        elif isinstance(block, Paragraph):
-            parts.append(f"<p>{html.escape(block.text)}</p>")
-        elif isinstance(block, Code):
-            parts.append(f"<pre>{html.escape(block.text)}</pre>")
-        elif isinstance(block, Table):
-            parts.append("<table>")
-            if block.caption:
-                parts.append(f"<caption>{html.escape(block.caption)}</caption>")
-            parts.append("<thead><tr>" + "".join(_html_cell(h, "th") for h in block.header)
-                         + "</tr></thead><tbody>")
-            parts += ["<tr>" + "".join(_html_cell(c) for c in row) + "</tr>"
-                      for row in block.rows]
-            parts.append("</tbody></table>")
-        elif isinstance(block, FigureBlock):
-            data = base64.b64encode(block.png).decode("ascii")
-            parts.append(
-                f'<figure id="{html.escape(block.name)}">'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(block.title)}">'
-                f"<figcaption><strong>Figure {block.number}. {html.escape(block.title)}."
-                f"</strong> {html.escape(block.caption)}</figcaption></figure>")
-    parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|#])")
@@ -371,26 +374,20 @@ def markdown_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False)).replace("\n", " ")
 
 
+_ENVIRONMENT = jinja2.Environment(
+    loader=jinja2.PackageLoader("simulation.viz", "templates"),
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"),
+                                        default_for_string=True),
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+_ENVIRONMENT.filters["md"] = markdown_text
+
+
+def render_html(report: Report) -> str:
+    """The report as one self-contained HTML document (``templates/report.html.j2``)."""
+    return _ENVIRONMENT.get_template("report.html.j2").render(report=report)
+
+
 def render_markdown(report: Report, images: str) -> str:
     """The report as Markdown; figure ``name`` is linked as ``<images>/<name>.png``."""
-    parts = [f"# {markdown_text(report.title)}", ""]
-    for block in report.blocks:
-        if isinstance(block, Heading):
-            parts += [f"{'#' * block.level} {markdown_text(block.text)}", ""]
-        elif isinstance(block, Paragraph):
-            parts += [markdown_text(block.text), ""]
-        elif isinstance(block, Code):
-            parts += ["```", block.text.replace("```", "'''"), "```", ""]
-        elif isinstance(block, Table):
-            if block.caption:
-                parts += [f"*{markdown_text(block.caption)}*", ""]
-            parts.append("| " + " | ".join(markdown_text(h) for h in block.header) + " |")
-            parts.append("|" + "---|" * len(block.header))
-            parts += ["| " + " | ".join(markdown_text(c) for c in row) + " |"
-                      for row in block.rows]
-            parts.append("")
-        elif isinstance(block, FigureBlock):
-            parts += [f"![{markdown_text(block.title)}]({images}/{block.name}.png)", "",
-                      f"**Figure {block.number}. {markdown_text(block.title)}.** "
-                      f"{markdown_text(block.caption)}", ""]
-    return "\n".join(parts)
+    text = _ENVIRONMENT.get_template("report.md.j2").render(report=report, images=images)
+    return re.sub(r"\n{3,}", "\n\n", text)

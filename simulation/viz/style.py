@@ -9,6 +9,10 @@ marker so that a figure survives greyscale printing.
 Figures are :class:`matplotlib.figure.Figure` objects made without pyplot: no
 display, no global figure registry to leak memory, and the Agg renderer for
 PNG whatever backend the caller's matplotlib is set to.
+
+A user restyles every figure with a Matplotlib style file (``python run.py plot --style
+FILE``): :func:`user_style` applies it over the house style while figures are drawn and
+saved; what the file leaves out keeps the house look.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulation.io.storage import atomic_path
+from simulation.measures.intervals import CONFIDENCE, FEW_RUNS
 
 FigureFormat = Literal["png", "svg", "pdf"]
 
@@ -110,10 +115,50 @@ RC: dict[str, Any] = {
 }
 
 
+WARNING_COLOUR = OKABE_ITO["vermillion"]
+"""Colour of the note on a figure whose intervals come from fewer than FEW_RUNS runs."""
+
+_USER_STYLES: list[dict[str, Any]] = []
+"""Style files applied over the house style (innermost last), set by :func:`user_style`."""
+
+
+class StyleError(ValueError):
+    """A style file that Matplotlib cannot read; ``str()`` names the file and what to do."""
+
+
+def read_style(path: str | Path) -> dict[str, Any]:
+    """The rc settings of a Matplotlib style file, or :class:`StyleError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise StyleError(f"error: --style {path}: no such file. Give a Matplotlib style file "
+                         "(lines such as 'font.size: 9'; see matplotlib's style sheets).")
+    try:
+        return dict(mpl.rc_params_from_file(str(path), use_default_template=False))
+    except Exception as exc:  # matplotlib raises several kinds for a bad file
+        raise StyleError(f"error: --style {path}: cannot be read as a Matplotlib style file "
+                         f"({exc}).") from exc
+
+
+@contextmanager
+def user_style(path: str | Path | None) -> Iterator[None]:
+    """Apply a Matplotlib style file over the house style to the figures made in this block."""
+    if path is None:
+        yield
+        return
+    _USER_STYLES.append(read_style(path))
+    try:
+        yield
+    finally:
+        _USER_STYLES.pop()
+
+
 @contextmanager
 def figure_style() -> Iterator[None]:
-    """Apply the house style to figures created and saved inside this block."""
+    """Apply the house style (and a user's style file, if any) to figures made and saved inside
+    this block."""
     with mpl.rc_context(RC):
+        for rc in _USER_STYLES:
+            mpl.rcParams.update(rc)
         yield
 
 
@@ -137,7 +182,30 @@ def new_figure(height_in: float, nrows: int = 1, ncols: int = 1, **subplots: Any
 
 def set_title(figure: Figure, text: str) -> None:
     """The figure's title (what it shows), wrapped to the column."""
-    figure.suptitle(textwrap.fill(text, TITLE_WIDTH_CHARS), fontsize=TITLE_PT)
+    figure.suptitle(textwrap.fill(text, TITLE_WIDTH_CHARS), fontsize=mpl.rcParams.get(
+        "figure.titlesize", TITLE_PT))
+
+
+def interval_label(runs: int, what: str = "seeds") -> str:
+    """What a band or error bar is, for a legend: '95% interval over 3 seeds'."""
+    return f"{100 * CONFIDENCE:g}% interval over {runs} {what}"
+
+
+def few_runs_note(runs: int, what: str = "seeds") -> str:
+    """The warning for intervals from fewer than FEW_RUNS runs ('' from FEW_RUNS on)."""
+    if runs < 2 or runs >= FEW_RUNS:
+        return ""
+    return (f"Only {runs} {what}: intervals from fewer than {FEW_RUNS} runs are wide and "
+            "rough.")
+
+
+def warn_few_runs(figure: Figure, runs: int, what: str = "seeds") -> None:
+    """Add :func:`few_runs_note` under the figure's title (call after :func:`set_title`), when
+    it applies: part of the title, so that the layout keeps room for it."""
+    note = few_runs_note(runs, what)
+    if note and figure._suptitle is not None:
+        title = figure._suptitle
+        title.set_text(f"{title.get_text()}\n" + textwrap.fill(f"⚠ {note}", TITLE_WIDTH_CHARS))
 
 
 def _save(figure: Figure, target: Any, fmt: FigureFormat) -> None:

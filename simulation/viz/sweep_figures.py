@@ -1,7 +1,7 @@
 """Figures of a parameter sweep, drawn from small tidy tables (the input contract below).
 
 ``python run.py plot SWEEP_DIR`` and ``python run.py report SWEEP_DIR`` call
-:func:`draw_sweep_charts`, which takes a :class:`simulation.sweep_results.SweepResults`
+:func:`draw_sweep_charts`, which takes a :class:`simulation.experiments.sweep_results.SweepResults`
 (the adapter from a sweep folder and its ``analysis/`` tables to the tables below)
 and draws, for the chosen metrics:
 
@@ -35,7 +35,7 @@ Input contract (pandas DataFrames, one row per ..., extra columns ignored):
     ``mu_star``, ``sigma`` for Morris), ``value``, ``conf`` (half-width of the
     95% confidence interval, SALib's ``*_conf``).
 
-Each function returns a :class:`simulation.plots.Chart` whose ``data`` is the
+Each function returns a :class:`simulation.viz.run_figures.Chart` whose ``data`` is the
 rows drawn, in the same layout, so ``write_chart`` writes figure and CSV alike.
 A ``subset`` (e.g. ``{"arm": "values_leads"}``) names the slice of a sweep that
 a figure shows: it is added to the title, the file name and, as columns, the CSV.
@@ -54,20 +54,21 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
+from simulation.measures.aggregate import measure_of
 from simulation.viz.run_figures import Chart, NothingToDraw, write_chart
 from simulation.viz.style import (
-    BAND_ALPHA,
     REFERENCE_COLOUR,
     FigureFormat,
+    few_runs_note,
     figure_style,
     new_figure,
     series_colours,
     series_markers,
     set_title,
+    warn_few_runs,
 )
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], table: str) -> 
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{table} table lacks column(s) {', '.join(missing)}; expected "
-                         f"{', '.join(columns)} (see simulation.sweep_plots)")
+                         f"{', '.join(columns)} (see simulation.viz.sweep_figures)")
 
 
 def _one_metric(frame: pd.DataFrame, metric: str, table: str) -> pd.DataFrame:
@@ -145,6 +146,22 @@ def _one_metric(frame: pd.DataFrame, metric: str, table: str) -> pd.DataFrame:
 
 def _short(path: str) -> str:
     return str(path).replace("_", " ")
+
+
+def metric_label(metric: str) -> str:
+    """A metric's label from the measure glossary ('ledger_app: leads per 1 000 impressions')."""
+    return measure_of(metric).label
+
+
+def _replicates(data: pd.DataFrame) -> int:
+    n = data["n"].to_numpy(dtype=float)
+    return int(np.nanmax(n)) if len(n) and np.isfinite(n).any() else 0
+
+
+def _interval_handle(replicates: int) -> Line2D:
+    """The legend entry of the error bars: what they are and over how many replicates."""
+    return Line2D([], [], color=REFERENCE_COLOUR, marker="|", markersize=8, linestyle="none",
+                  label=f"95% interval over {replicates} replicates")
 
 
 def value_text(value: Any) -> str:
@@ -244,7 +261,7 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
     grouped = data.groupby(keys, sort=False) if keys else [(None, data)]
     numeric = _is_numeric(data[parameter])
     categories = list(dict.fromkeys(data[parameter]))
-    title = _subset_title(f"{_short(metric)} against {_short(parameter)}", subset)
+    title = _subset_title(f"{metric_label(metric)} against {parameter}", subset)
     values = data[parameter].to_numpy(float) if numeric else np.array([])
     log = numeric and (_log_scale_suits(values) if log_x is None else
                        bool(log_x) and bool(np.all(values > 0)))
@@ -253,7 +270,7 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         groups = list(grouped)
         names = [value_text(k[0] if isinstance(k, tuple) else k) for k, _ in groups]
         colours, markers = series_colours(names), series_markers(names)
-        banded = False
+        barred = False
         for g, (name, (_, part)) in enumerate(zip(names, groups, strict=True)):
             y = part["mean"].to_numpy(float)
             low, high = part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float)
@@ -263,16 +280,14 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
             else:  # categories side by side, each group a little apart
                 offset = 0.25 * (g - (len(groups) - 1) / 2) / max(1, len(groups) - 1)
                 x = np.array([categories.index(v) for v in part[parameter]]) + offset
-            if numeric and part[parameter].is_unique:
-                ax.plot(x, y, color=colours[name], marker=markers[name], label=text)
-                ax.fill_between(x, low, high, color=colours[name], alpha=BAND_ALPHA,
-                                linewidth=0)
-                banded = banded or bool(np.isfinite(low).any())
-            else:
-                if numeric and len(groups) > 1:  # groups side by side, a little apart
-                    x = _dodged(x, data[parameter].to_numpy(float), g, len(groups), log)
-                ax.errorbar(x, y, yerr=np.vstack([y - low, high - y]), color=colours[name],
-                            marker=markers[name], linestyle="none", capsize=2, label=text)
+            barred = barred or bool(np.isfinite(low).any())
+            joined = numeric and part[parameter].is_unique  # a line through the grid's means
+            if numeric and len(groups) > 1:  # groups side by side, a little apart
+                x = _dodged(x, data[parameter].to_numpy(float), g, len(groups), log)
+            # Error bars at the points swept, not a band: nothing was run between them.
+            ax.errorbar(x, y, yerr=np.vstack([y - low, high - y]), color=colours[name],
+                        marker=markers[name], linestyle="-" if joined else "none",
+                        linewidth=0.6, capsize=2, elinewidth=0.9, label=text)
         if log:
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
@@ -281,22 +296,25 @@ def metric_against_parameter(points: pd.DataFrame, parameter: str, metric: str,
         if not numeric:
             ax.set_xticks(range(len(categories)), [value_text(c) for c in categories])
             ax.grid(False, axis="x")
-        ax.set_xlabel(_wrap(f"{_short(parameter)} (scenario units)" if numeric
-                            else _short(parameter)))
-        ax.set_ylabel(_wrap(_short(metric), VERTICAL_LABEL_CHARS))
-        band = Patch(facecolor=REFERENCE_COLOUR, alpha=BAND_ALPHA + 0.15,
-                     label="95% interval over replicates")
-        handles = [*ax.get_legend_handles_labels()[0], *([band] if banded else [])]
+        ax.set_xlabel(_wrap(f"{parameter} (swept)"))
+        ax.set_ylabel(_wrap(measure_of(metric).axis_label(), VERTICAL_LABEL_CHARS))
+        if measure_of(metric).format == "percent":
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.3g}%"))
+        replicates = _replicates(data)
+        handles = [*ax.get_legend_handles_labels()[0],
+                   *([_interval_handle(replicates)] if barred else [])]
         if by:  # one entry per line, titled by what tells them apart, under the axes
-            band.set_label("95% interval")
             figure.legend(handles=handles, loc="outside lower center",
-                          ncols=min(4, len(handles)), title=_wrap(_short(by)))
+                          ncols=min(3, len(handles)), title=_wrap(_short(by)))
         else:
             ax.legend(handles=handles, loc="best")
         set_title(figure, title)
-    shape = "band" if banded else "error bars"
-    caption = (f"Mean over each point's replicates with its 95% interval ({shape}), against "
-               f"the swept parameter {parameter}.{_replicates_note(data)}")
+        warn_few_runs(figure, replicates, "replicates")
+    note = few_runs_note(replicates, "replicates")
+    caption = (f"Mean over each point's replicates with its 95% interval (error bars, by the "
+               f"measure's kind: column method of the CSV), at each value of the swept "
+               f"parameter {parameter}.{_replicates_note(data)}"
+               + (f" {note}" if note else ""))
     return Chart(chart_name("sweep", metric, "vs", parameter, subset=subset), title, caption,
                  data, figure)
 
@@ -362,7 +380,7 @@ def metric_heatmap(points: pd.DataFrame, x: str, y: str, metric: str,
             ax.label_outer()
         for ax in axes[len(panels):]:
             ax.set_visible(False)
-        label = _wrap(f"{_short(metric)} (mean over replicates)",
+        label = _wrap(f"{metric_label(metric)} (mean over replicates)",
                       VERTICAL_LABEL_CHARS if columns == 1 else LABEL_WIDTH_CHARS)
         figure.colorbar(image, ax=axes[:len(panels)], label=label,
                         location="right" if columns == 1 else "bottom",
@@ -430,23 +448,28 @@ def arm_differences(differences: pd.DataFrame, metrics: Sequence[str] | None = N
             ax.set_ylim(-0.6, len(arms) - 0.4)
             ax.invert_yaxis()
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-            ax.set_xlabel(_wrap(f"difference in {_short(metric)}"))
-            ax.set_ylabel("arm")
+            ax.set_xlabel(_wrap(f"difference in {metric_label(metric)}"))
+        axes[0].set_ylabel("arm")  # the axes share y: one label for all panels
         pairing = "same seeds" if common_random_numbers else "by replicate"
+        pairs = _replicates(data)
         handles = [Line2D([], [], color="black", marker="o", linestyle="-",
-                          label=f"paired ({pairing})")]
+                          label=f"paired ({pairing}), 95% interval over {pairs} pairs")]
         if unpaired:
             handles.append(Line2D([], [], color="black", marker="o", markerfacecolor="white",
-                                  linewidth=0.8, label="unpaired (Welch)"))
+                                  linewidth=0.8, label="unpaired (Welch), same runs"))
         handles.append(Line2D([], [], color=REFERENCE_COLOUR, linestyle="--", linewidth=0.8,
                               label="no difference"))
-        figure.legend(handles=handles, loc="outside lower center", ncols=2)
+        figure.legend(handles=handles, loc="outside lower center", ncols=1)
         set_title(figure, title)
+        warn_few_runs(figure, pairs, "pairs")
     pairs = ("paired by seed (common random numbers)" if common_random_numbers else
              "paired by replicate number (every arm had its own seeds)")
     caption = (f"Mean difference, arm minus reference, over replicates {pairs}, with its 95% "
-               "interval" + ("; below it (open marker) Welch's interval from the same runs "
-                             "taken as independent samples." if unpaired else "."))
+               "interval (Student's paired t)" + (
+                   "; below it (open marker) Welch's interval from the same pairs of runs "
+                   "taken as independent samples." if unpaired else ".")
+               + (f" {few_runs_note(_replicates(data), 'pairs')}"
+                  if few_runs_note(_replicates(data), "pairs") else ""))
     return Chart(chart_name("sweep_arm_differences", subset=subset), title, caption, data,
                  figure)
 
@@ -467,7 +490,8 @@ def sensitivity_indices(indices: pd.DataFrame, metric: str,
     data["parameter"] = data["parameter"].astype(str)
     data = _with_subset(data, subset)
     method = "Morris" if "mu_star" in kinds else "Sobol"
-    title = _subset_title(f"{method} sensitivity of {_short(metric)} to each parameter", subset)
+    title = _subset_title(f"{method} sensitivity of {metric_label(metric)} to each parameter",
+                          subset)
     with figure_style():
         figure, (ax,) = new_figure(1.2 + 0.3 * len(parameters) * max(1, len(kinds)) ** 0.5)
         colours = series_colours(kinds)
@@ -481,10 +505,13 @@ def sensitivity_indices(indices: pd.DataFrame, metric: str,
         ax.set_yticks(range(len(parameters)), [_short(p) for p in parameters])
         ax.invert_yaxis()
         ax.axvline(0, color=REFERENCE_COLOUR, linewidth=0.6)
-        ax.set_xlabel("index value (error bars: 95% CI)")
+        ax.set_xlabel("index value")
         ax.set_ylabel("parameter")
-        figure.legend(*ax.get_legend_handles_labels(), title="index", loc="outside lower center",
-                      ncols=len(kinds))
+        handles = [*ax.get_legend_handles_labels()[0],
+                   Line2D([], [], color="black", marker="|", markersize=8, linestyle="none",
+                          label="95% confidence interval (SALib)")]
+        figure.legend(handles=handles, title="index", loc="outside lower center",
+                      ncols=len(kinds) + 1)
         set_title(figure, title)
     caption = (f"{method} indices of {metric}, largest {order_by} first; error bars are the "
                "95% confidence intervals of the estimates.")

@@ -1,7 +1,7 @@
 """A sweep's report: what was run, the analysis tables and every sweep figure.
 
 ``python run.py report SWEEP_DIR`` (and ``python run.py sweep FILE --report``)
-writes, from :class:`simulation.sweep_results.SweepResults`:
+writes, from :class:`simulation.experiments.sweep_results.SweepResults`:
 
 - what was run: the sweep file (description, base scenario and its overrides),
   the method and its settings, the swept parameters with their values or
@@ -11,10 +11,10 @@ writes, from :class:`simulation.sweep_results.SweepResults`:
 - the analysis tables for the chosen metrics: each point's (and arm's) mean with
   its 95% interval over replicates, the paired differences between arms (with
   the unpaired interval beside), the sensitivity indices with their intervals;
-- every figure of :func:`simulation.sweep_plots.draw_sweep_charts` with a
+- every figure of :func:`simulation.viz.sweep_figures.draw_sweep_charts` with a
   one-line caption.
 
-The report is made of the blocks of :mod:`simulation.report` and rendered by
+The report is made of the blocks of :mod:`simulation.viz.run_report` and rendered by
 the same functions (self-contained HTML, or Markdown with an images folder), so
 text from the sweep and scenario files is escaped in the same way.
 """
@@ -27,9 +27,10 @@ from typing import Any
 import pandas as pd
 
 from simulation.experiments.sweep_results import SweepResults
+from simulation.measures.aggregate import measure_of
+from simulation.measures.intervals import FEW_RUNS
 from simulation.viz.run_figures import Chart
 from simulation.viz.run_report import (
-    Code,
     FigureBlock,
     Heading,
     Paragraph,
@@ -190,13 +191,18 @@ def means_tables(sweep: SweepResults) -> list[Table | Paragraph]:
     blocks: list[Table | Paragraph] = []
     for metric in sweep.metrics:
         part = points[points["metric"] == metric]
+        measure = measure_of(metric)
         rows = [[str(int(row["point"])), *(value_text(row[p]) for p in sweep.parameters),
                  *([row["arm"]] if arms else []), str(int(row["n"])),
-                 with_interval(row, format_ratio)]
+                 with_interval(row, measure.format)]
                 for _, row in part.iterrows()]
         rows, more = _limited(rows, "by_point")
+        methods = sorted({str(m).split(",")[0] for m in part.get("method", [])
+                          if "interval" in str(m) or "bootstrap" in str(m)})
         blocks.append(Table(["point", *sweep.parameters, *(["arm"] if arms else []), "runs",
-                             "mean [95% interval]"], rows, f"{metric}: mean over replicates."))
+                             "mean [95% interval]"], rows,
+                            f"{measure.label} ({metric}): mean over replicates"
+                            + (f"; {', '.join(methods)}." if methods else ".")))
         if more:
             blocks.append(more)
     return blocks
@@ -278,9 +284,18 @@ def build_sweep_report(sweep: SweepResults, progress: bool = False) -> Report:
     if sweep.spec.get("arms"):
         blocks.append(arm_table(sweep))
     blocks += [Heading("Analysis"), Paragraph(
-        f"From the tables of {sweep.folder / 'analysis'}/ (python run.py analyze), over the "
-        "completed runs: 95% t-intervals over each point's replicates. Shown for the metrics "
-        f"{', '.join(sweep.metrics)}; the tables hold every measure.")]
+        f"From the tables of {sweep.folder / 'analysis'}/, over the completed runs: each "
+        "point's mean with its 95% interval over replicates, computed by the measure's kind so "
+        "that it stays in its range (counts and ratios on the log scale, shares and rates on "
+        "the logit scale, correlations on Fisher's z scale; column method of by_point.csv); "
+        "differences between arms by Student's paired t and, on the same runs, Welch's t. "
+        f"Shown for the metrics {', '.join(sweep.metrics)}; the tables hold every measure.",
+        "method")]
+    replicates = int(sweep.tables["by_point"]["n"].max()) if len(sweep.tables["by_point"]) else 0
+    if 1 < replicates < FEW_RUNS:
+        blocks.append(Paragraph(
+            f"Warning: only {replicates} replicates per point: intervals from fewer than "
+            f"{FEW_RUNS} runs are wide and rough.", "warning"))
     blocks += [Paragraph(note[0].upper() + note[1:] + ".") for note in sweep.notes]
     blocks += [Heading("Means by point", 3), *means_tables(sweep)]
     if sweep.tables.get("paired") is not None:
@@ -288,10 +303,8 @@ def build_sweep_report(sweep: SweepResults, progress: bool = False) -> Report:
     if sweep.tables.get("sensitivity") is not None:
         blocks += [Heading("Sensitivity indices", 3), *sensitivity_tables(sweep)]
     blocks += [Heading("Figures"),
-               Paragraph("The numbers drawn in each figure are written as CSV, with the figure "
-                         "as PNG, SVG or PDF, by:"),
-               Code(f"python run.py plot {sweep.folder} --format pdf"
-                    + "".join(f" --metric '{m}'" for m in sweep.chosen_as))]
+               Paragraph("The numbers drawn in each figure are in a CSV file beside it when the "
+                         "figures are written on their own (as PNG, SVG or PDF).")]
     number, kind_shown = 0, None
     for kind, chart in draw_sweep_charts(sweep, progress=progress):
         if kind != kind_shown:

@@ -73,7 +73,7 @@ def pooled(arm: list[dict], numerator: str, denominator: str, scale: float = 100
 def test_posting_cadence_keeps_the_posts_and_leaves_leads_and_followers_about_equal():
     regular, bursty = brand("cadence_regular"), brand("cadence_bursty")
     assert [b["posts"] for b in regular] == [b["posts"] for b in bursty]
-    # Measured at full size: no difference in leads or follower growth (docs/effects_levers.md).
+    # Measured at full size: no difference in leads or follower growth (docs/effects.md, "Posting cadence").
     for measure in ("leads", "follower_gain"):
         ratio = sum(b[measure] for b in bursty) / sum(b[measure] for b in regular)
         assert 0.7 < ratio < 1 / 0.7, (measure, ratio)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from simulation.experiments.runs import simulate
-from tests.support.scenarios import SMALL_TIERS, small_baseline
+from tests.support.scenarios import small_baseline
 
 pytestmark = pytest.mark.slow
 
@@ -19,8 +19,7 @@ def runs():
     """For-You and random runs of the baseline at 3 000 viewers for two days, same seeds."""
     found = {}
     for policy in ("foryou", "random"):
-        scenario = small_baseline("population.size=3000", "steps=48", f"ranking.policy={policy}",
-                                  *SMALL_TIERS)
+        scenario = small_baseline("population.size=3000", "steps=48", f"ranking.policy={policy}")
         found[policy] = [simulate(scenario, seed=seed).summary for seed in SEEDS]
     return found
 

@@ -60,11 +60,16 @@ def test_several_seeds_write_an_aggregate(cli):
     result = cli("run", BASELINE, *SMALL, "--seeds", "3", "--out", "multi")
     assert result.returncode == 0, result.stderr
     folder = cli.cwd / "multi"
-    assert {p.name for p in folder.iterdir()} == {"seed-1", "seed-2", "seed-3", "aggregate.csv",
-                                                  "aggregate.json"}
+    assert {p.name for p in folder.iterdir()} == {
+        "seed=1", "seed=2", "seed=3", "aggregate.csv", "aggregate.json", "posts", "creators",
+        "steps", "feed_mix", "reach", "manifest.json"}
+    assert json.loads((folder / "manifest.json").read_text())["format"] == "engagement-sim seeds 1"
     table = pd.read_csv(folder / "aggregate.csv")
     row = table[table["measure"] == "rates.engagement_rate_by_views"].iloc[0]
     assert row["n"] == 3 and row["ci_low"] <= row["mean"] <= row["ci_high"]
+    assert row["kind"] == "rate" and row["method"].startswith("t-interval on the logit scale")
+    posts = pd.read_parquet(folder / "posts")  # every seed's posts in one call
+    assert sorted(posts["seed"].astype(int).unique()) == [1, 2, 3]
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -128,3 +128,11 @@ def test_extends_cycles_and_bad_set_paths_are_reported(tmp_path):
     assert "circle" in error_of(tmp_path / "a.toml")
     bad = write(tmp_path, '[set]\n"trends[5].topic" = "comedy"\n', "c.toml")
     assert "trends[5]" in error_of(bad)
+
+
+def test_a_byte_order_mark_is_not_an_error(tmp_path):
+    from simulation.config.loading import load_scenario
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfsteps = 7\n")
+    assert load_scenario(path).steps == 7

@@ -1,4 +1,4 @@
-"""The schema: defaults are valid, text renderings round-trip, the README reference is current."""
+"""The schema: defaults are valid, text renderings round-trip, the docs' reference is current."""
 
 import re
 import tomllib
@@ -40,12 +40,12 @@ def test_shipped_scenarios_are_valid():
         load_scenario(path)
 
 
-def test_readme_reference_matches_the_schema():
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(r"<!-- reference:start -->\n(.*?)<!-- reference:end -->", readme, re.S)
-    assert match, "README.md lacks the generated scenario reference"
+def test_docs_reference_matches_the_schema():
+    page = (ROOT / "docs" / "scenarios.md").read_text()
+    match = re.search(r"<!-- reference:start -->\n(.*?)<!-- reference:end -->", page, re.S)
+    assert match, "docs/scenarios.md lacks the generated scenario reference"
     assert match.group(1) == render_markdown(), (
-        "README reference is stale: run `python run.py defaults --format markdown` "
+        "docs/scenarios.md's reference is stale: run `python run.py defaults --format markdown` "
         "and paste it between the reference markers")
 
 

@@ -192,4 +192,7 @@ def test_sweep_effect_screens_criteria_and_maps_where_the_effect_shows(write_swe
     figure_result = run_cli("effects", "--sweep", tmp_path / "grid", "--effect", "viral_mismatch",
                             cwd=tmp_path)
     assert figure_result.returncode == 0, figure_result.stderr
-    assert (tmp_path / "grid" / "analysis" / "effect_viral_mismatch.png").stat().st_size > 0
+    assert (tmp_path / "grid" / "effect_viral_mismatch" / "grid.png").stat().st_size > 0
+    again = run_cli("effects", "--sweep", tmp_path / "grid", "--effect", "viral_mismatch",
+                    cwd=tmp_path)  # its own folder in the sweep: replaced
+    assert again.returncode == 0, again.stderr

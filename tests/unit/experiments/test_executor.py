@@ -242,5 +242,6 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(write_sweep, tmp_path):
     _wait_for_process_group_to_end(process.pid)
     done = len(completed_keys(folder))
     assert 2 <= done < 12
-    assert f"interrupted: {done} of 12 runs done, 0 failed, {12 - done} pending" in stderr
+    assert f"interrupted (Ctrl-C): {done} of 12 runs done, 0 failed, {12 - done} pending" in stderr
+    assert json.loads((folder / "manifest.json").read_text())["sessions"][-1]["stopped"] == "Ctrl-C"
     assert not (folder / TABLE).exists()

@@ -164,7 +164,7 @@ def test_bad_sweep_file_gives_one_message_with_the_file_and_field_path(write_swe
         load_sweep(path)
     message = str(caught.value)
     assert message.startswith(f"error: {path}:") and expected in message, message
-    assert "README.md, section 'Sweeps'" in message
+    assert "docs/sweeps.md describes sweep files" in message
 
 
 def test_missing_base_scenario_and_bad_base_override(write_sweep):

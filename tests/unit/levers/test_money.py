@@ -1,4 +1,4 @@
-"""Money: revenue channels, goals and benchmarks (simulation/money.py).
+"""Money: revenue channels, goals and benchmarks (simulation/levers/money.py).
 
 Unit tests check analytic values (derivations in comments) and the ledger's bookkeeping
 against the model's own counters; the statistical test runs the monetization scenario and

@@ -3,17 +3,20 @@
 import numpy as np
 
 from simulation.config.ranking import Distribution, Tier
+from simulation.model import EngagementModel
 from simulation.platform.tiers import StagedDistribution
 from simulation.state.posts import PostStore
+from tests.support.scenarios import purchase_scenario
 
 
 def make(n_posts: int, percentile: float = 50.0):
     config = Distribution(tiers=[Tier(budget=10, promotion_percentile=percentile),
                                  Tier(budget=100, promotion_percentile=percentile),
-                                 Tier(budget="unlimited")], threshold_window=4)
+                                 Tier(budget="unlimited")], threshold_window=4,
+                          budget_unit="impressions")
     posts = PostStore(n_topics=1, n_segments=1, n_tiers=3, n_reach_bins=2)
     posts.add(creator=np.zeros(n_posts, dtype=np.int64), created_hour=np.zeros(n_posts))
-    return StagedDistribution(config), posts
+    return StagedDistribution(config, viewers=1_000), posts
 
 
 def test_posts_that_spent_their_budget_are_judged_against_the_percentile():
@@ -56,3 +59,11 @@ def test_allowance_is_what_is_left_of_the_budget():
     posts.tier_impressions[:] = [4, 10, 0]
     posts.tier[2] = 2  # last tier: no budget to spend
     assert tiers.allowance(posts, np.arange(3)).tolist() == [6.0, 0.0, np.inf]
+
+
+def test_the_model_sizes_budgets_by_its_real_viewers_not_its_bot_accounts():
+    model = EngagementModel(purchase_scenario("bought_likes/buying"), seed=1)
+    assert model.population.size > model.config.population.size  # bots were added
+    distribution = model.config.ranking.distribution
+    assert model.tiers.budget.tolist() == distribution.impression_budgets(
+        model.config.population.size)

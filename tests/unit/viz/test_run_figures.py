@@ -174,10 +174,11 @@ def test_feed_mix_is_the_share_of_each_bins_impressions(run_results):
 
 
 def test_seed_interval_is_the_aggregate_statistic():
-    mean, _, high, n = seed_interval([1.0, 2.0, 4.0, float("nan")])
-    assert (mean, n) == (pytest.approx(7 / 3), 3)
-    assert high - mean == pytest.approx(4.303 * np.std([1, 2, 4], ddof=1) / 3 ** 0.5, rel=1e-3)
-    assert math.isnan(seed_interval([5.0])[1]) and seed_interval([])[3] == 0
+    estimate = seed_interval([1.0, 2.0, 4.0, float("nan")])
+    assert (estimate.mean, estimate.n) == (pytest.approx(7 / 3), 3)
+    half = 4.303 * np.std([1, 2, 4], ddof=1) / 3 ** 0.5
+    assert estimate.high - estimate.mean == pytest.approx(half, rel=1e-3)  # unbounded: t
+    assert math.isnan(seed_interval([5.0]).low) and seed_interval([]).n == 0
 
 
 def test_vector_formats(run_results, tmp_path):
@@ -231,7 +232,7 @@ def test_revenue_against_likes_is_each_creators_summary(money_results, tmp_path)
         rho = seed_interval([run.summary["money"]["spearman"]["likes"][channel]
                              for run in money_results.runs])
         rows = data[data["channel"] == channel]
-        assert rows["spearman"].iloc[0] == pytest.approx(rho[0], nan_ok=True)
+        assert rows["spearman"].iloc[0] == pytest.approx(rho.mean, nan_ok=True)
 
 
 def test_money_figures_only_when_money_is_on(money_results, run_results):

@@ -91,7 +91,8 @@ def test_text_from_the_scenario_is_escaped(run_folder, tmp_path):
                                       Paragraph(HOSTILE)])
     text = render_html(report)
     assert "<script>" not in text and "<b>bold</b>" not in text and "<i>" not in text
-    assert html.escape(HOSTILE) in text and html.escape("<i>name</i>") in text
+    assert html.escape(HOSTILE, quote=False) in text.replace("&#39;", "'")
+    assert html.escape("<i>name</i>") in text
     assert not Document(text).all("a") and not Document(text).all("script")
     markdown = render_markdown(report, "images")
     row = next(line for line in markdown.splitlines() if line.startswith("| description"))
