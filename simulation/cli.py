@@ -30,6 +30,7 @@ examples:
   {PROGRAM} sweep like_weight_vs_leads
   {PROGRAM} analyze results/like_weight_vs_leads-sweep
   {PROGRAM} effects --seeds 10 --workers 2
+  {PROGRAM} calibrate scenarios/calibration/musiclab.toml --workers 2
 
 A scenario is a file (.toml, .yaml) or the name of a shipped one (baseline, levers/pause).
 Each command has its own --help.
@@ -125,6 +126,7 @@ examples:
     _add_figure_commands(commands)
     _add_sweep_commands(commands)
     _add_effects_command(commands)
+    _add_calibrate_command(commands)
     return parser
 
 
@@ -591,6 +593,74 @@ def _csv_text(records: list[dict]) -> str:
     return buffer.getvalue()
 
 
+def _add_calibrate_command(commands: argparse._SubParsersAction) -> None:
+    calibrate = commands.add_parser(
+        "calibrate", help="fit scenario fields to published figures, with uncertainty (resumable)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Fit the free parameters of a calibration file to its targets by the "
+                    "simulated method of moments with common random numbers (runs on the sweep "
+                    "executor), and write DIR/calibration.json (best values with intervals, "
+                    "every target's fit and residual), evaluations.csv, convergence.png and "
+                    "calibrated.toml (a scenario file with the calibrated values). Running the "
+                    "same command again resumes an interrupted calibration from its run files.",
+        epilog=f"""\
+examples:
+  {PROGRAM} calibrate scenarios/calibration/musiclab.toml --workers 2
+  {PROGRAM} calibrate scenarios/calibration/baseline.toml --workers 2 --out results/cal-baseline
+  {PROGRAM} calibrate scenarios/calibration/baseline.toml --scheduler tcp://host:8786
+
+docs/calibration.md describes the file, the method and the shipped calibrations.
+""")
+    calibrate.add_argument("file", type=Path, help="calibration file (.toml, .yaml or .yml)")
+    calibrate.add_argument("--out", type=Path, metavar="DIR",
+                           help="calibration folder (default: results/calibration-<name>)")
+    calibrate.add_argument("--workers", type=int, metavar="N",
+                           help="local worker processes (default: one per core); 1 runs in this "
+                                "process")
+    calibrate.add_argument("--scheduler", metavar="ADDRESS",
+                           help="use an existing Dask cluster, e.g. tcp://host:8786")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _command_calibrate(args: argparse.Namespace) -> int:
+    from simulation.experiments.calibration import calibrate, load_calibration, write_outputs
+    from simulation.viz.calibration_figures import convergence_figure
+
+    calibration = load_calibration(args.file)
+    folder = args.out or Path("results") / f"calibration-{calibration.name}"
+    spec = calibration.spec
+    print(f"calibrate {calibration.name}: {len(spec.parameters)} parameter(s), "
+          f"{len(spec.targets)} target(s), conditions "
+          + ", ".join(f"{c.name} x {calibration.worlds(c)} runs" for c in spec.conditions)
+          + f"; base {calibration.base.name}: {calibration.base.population.size:,} viewers, "
+          f"{calibration.base.steps} steps")
+    try:
+        result = calibrate(calibration, folder, workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the finished runs are kept in {folder}/runs/. Run the same command "
+              "again to go on from there.", file=sys.stderr)
+        return 130
+    paths = write_outputs(result, folder, command=[PROGRAM, *sys.argv[1:]])
+    convergence_figure(folder)
+    for row in result.parameter_rows():
+        note = "" if row["identified"] else " (not identified by the targets)"
+        print(f"  {row['path']} = {row['value']:.4g}  [{row['ci_low']:.4g}, {row['ci_high']:.4g}]"
+              f" {row['level']:.0%}{note}")
+    for row in result.target_rows():
+        print(f"  {row['name']}: published {row['published']:.4g}, simulated "
+              f"{row['simulated']:.4g}, z {row['z']:+.2f}")
+    j = result.details
+    if j.get("j_p_value") is not None:
+        print(f"  J = {j['j_statistic']:.2f} on {j['degrees_of_freedom']} df, p = {j['j_p_value']:.3f}"
+              " (small p: no setting fits every target at once)")
+    print(f"{result.runs_done} runs this session, {result.runs_reused} reused, "
+          f"{result.wall_seconds:.0f} s on {result.workers} worker(s); {result.status}")
+    print(f"results: {folder}/ ({paths['json'].name}, {paths['csv'].name}, convergence.png, "
+          f"{paths['scenario'].name})")
+    return 0
+
+
 def _command_analyze(args: argparse.Namespace) -> int:
     from simulation.experiments.analysis import analyze, render_analysis
 
@@ -608,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
                 "defaults": _command_defaults, "scenarios": _command_scenarios,
                 "explore": _command_explore, "plot": _command_plot, "report": _command_report,
                 "sweep": _command_sweep, "analyze": _command_analyze,
-                "effects": _command_effects}
+                "effects": _command_effects, "calibrate": _command_calibrate}
     try:
         with terminate_as_interrupt():  # SIGTERM and SIGHUP clean up as Ctrl-C does
             return handlers[args.command](args)

@@ -115,10 +115,12 @@ def test_targeted_promotion_costs_far_less_per_lead_though_untargeted_brings_mor
 
 
 def test_targeting_saves_little_when_every_segment_is_as_ready_to_buy():
-    # The control: targeting the buyers when everyone is a buyer. The cost per lead of the two
-    # campaigns comes within a factor of 2, against more than 3 in the main comparison.
+    # The control: targeting the buyers when everyone is a buyer saves several times less.
+    # With tier budgets per viewer (issue 17) the pooled ratio of the control is 2.2 at these
+    # 1 000 viewers and 2.0 at the scenarios' own 2 000 (main comparison: 11.5 and 14.6), so
+    # the former absolute bound of 2 sat at the edge of its noise; the criterion is relative.
     main = pooled_cost_per_lead(campaigns("promotion/untargeted")) / pooled_cost_per_lead(
         campaigns("promotion/targeted"))
     alike = pooled_cost_per_lead(campaigns("promotion/untargeted", *EVERYONE_ALIKE)) / \
         pooled_cost_per_lead(campaigns("promotion/targeted", *EVERYONE_ALIKE))
-    assert alike < 2 and main > 3, (alike, main)
+    assert main > 3 and alike < main / 3, (alike, main)
