@@ -398,6 +398,7 @@ def run_jobs(jobs: Sequence[Job], workers: int = 1, progress: bool = False
     Runs are independent (each its own seed, no shared state), so ``workers`` processes
     give the same rows as one.
     """
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from tqdm.auto import tqdm
@@ -413,8 +414,11 @@ def run_jobs(jobs: Sequence[Job], workers: int = 1, progress: bool = False
                 rows.extend(run_job(job))
                 bar.update()
         else:
+            # Fresh interpreters (spawn), not forks: this process's kernels may have started
+            # OpenMP threads, and a forked child of such a process aborts.
             with ProcessPoolExecutor(max_workers=workers, initializer=share_cores,
-                                     initargs=(workers,)) as pool:
+                                     initargs=(workers,),
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
                 for result in pool.map(run_job, jobs):
                     rows.extend(result)
                     bar.update()
