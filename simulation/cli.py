@@ -451,7 +451,8 @@ def _add_effects_command(commands: argparse._SubParsersAction) -> None:
                     "of docs/effects.md) over N seeds; check every criterion in every seed and "
                     "each condition's claim (the effect shows, or it does not, in at least 90% of "
                     "the seeds). Writes DIR/per_seed.csv (criteria and decomposition parts), "
-                    "DIR/criteria.csv, DIR/conditions.{csv,md} and DIR/conditions.png. Exit "
+                    "DIR/criteria.csv, DIR/parts.csv (the decomposition by condition), "
+                    "DIR/conditions.{csv,md}, DIR/conditions.png and DIR/parts.png. Exit "
                     "status 0 if every claim holds, 1 otherwise.\n\n"
                     "With --sweep, read the effect's criteria off a finished sweep instead: "
                     "Morris indices of each criterion (method morris) or where the effect shows "
@@ -494,7 +495,7 @@ def _command_effects(args: argparse.Namespace) -> int:
     from simulation.experiments.executor import default_workers
     from simulation.io.folders import EFFECTS_FORMAT
     from simulation.io.storage import claim_output, write_json, write_text
-    from simulation.viz.effect_figures import conditions_figure
+    from simulation.viz.effect_figures import conditions_figure, parts_figure
     from simulation.viz.style import save_figure
 
     keys = [effect.key for effect in checks.EFFECTS]
@@ -534,6 +535,7 @@ def _command_effects(args: argparse.Namespace) -> int:
                    f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}"
                    f"\n\n{markdown}")
         save_figure(conditions_figure(rows, chosen), building / "conditions.png")
+        save_figure(parts_figure(rows, chosen), building / "parts.png")
         write_json(building / "manifest.json", {
             "format": EFFECTS_FORMAT, "seeds": seeds, "overrides": overrides,
             "effects": [effect.key for effect in chosen],
@@ -541,7 +543,7 @@ def _command_effects(args: argparse.Namespace) -> int:
             "command": [PROGRAM, *sys.argv[1:]]})
     print(markdown, end="")
     print(f"results: {out}/ (per_seed.csv, criteria.csv, parts.csv, conditions.csv, "
-          "conditions.md, conditions.png)")
+          "conditions.md, conditions.png, parts.png)")
     if checks.all_claims_hold(rows, chosen):
         print(f"every claim holds in at least {checks.REQUIRED:.0%} of the seeds")
         return 0

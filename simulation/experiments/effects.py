@@ -94,6 +94,7 @@ class Effect:
     control_criteria: tuple[Criterion, ...]
     conditions: tuple[Condition, ...]  # the scenario first, its control second
     parts: Callable[[Summary], dict[str, float]]
+    gap: str = ""  # the two groups whose leads per impression ``parts`` splits
 
     @property
     def scenario(self) -> Path:
@@ -250,7 +251,7 @@ VIRAL_MISMATCH = Effect(
                   _scenario("viral_mismatch"), ("funnel.appeal.entertainment_taste=0",),
                   claim=False),
     ),
-    parts=mismatch_parts,
+    parts=mismatch_parts, gap="entertainment against educational",
 )
 
 
@@ -291,7 +292,7 @@ AUDIENCE_DILUTION = Effect(
                   tuple(f"ranking.distribution.tiers[{k}].affinity_bar=0.4" for k in range(6)),
                   claim=True),
     ),
-    parts=dilution_parts,
+    parts=dilution_parts, gap="highest tier reached by 5 posts against tier 0",
 )
 
 

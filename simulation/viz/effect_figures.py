@@ -8,7 +8,9 @@ column-wide :class:`matplotlib.figure.Figure` in the house style (``viz/style.py
 - :func:`sensitivity_figure`: Morris mu* of each criterion (columns) for each
   parameter (rows), each column scaled by its largest mu*;
 - :func:`map_figure`: over a two-parameter grid, the share of replicates in which the
-  effect shows (every criterion holds).
+  effect shows (every criterion holds);
+- :func:`parts_figure`: per effect and condition, the Kitagawa split of the gap in leads
+  per impression into its composition and conversion parts, per seed and on average.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulation.experiments.effects import EFFECTS, Effect, tally, verdicts
-from simulation.viz.style import figure_style, new_figure, set_title
+from simulation.viz.style import (
+    REFERENCE_COLOUR,
+    figure_style,
+    new_figure,
+    series_colours,
+    series_markers,
+    set_title,
+)
 
 CMAP = "Blues"
 """Sequential, light to dark: readable in greyscale, no red-green contrast."""
@@ -68,7 +77,7 @@ def conditions_figure(rows: Sequence[dict[str, Any]], effects: Sequence[Effect] 
                     cell = counts[(effect.key, condition.key, name)]
                     shares[i, j] = cell["holds"] / cell["seeds"]
                     labels[i][j] = f"{cell['holds']}/{cell['seeds']}"
-            _cells(ax, shares, labels, [c.label for c in conditions],
+            _cells(ax, shares, labels, [c.key.replace("_", " ") for c in conditions],
                    [n.replace("_", " ") for n in names])
             ax.set_title(effect.name, loc="left")
             ax.axvline(len(effect.criteria) - 0.5, color="white", linewidth=2)
@@ -129,3 +138,57 @@ def map_figure(table: Any, effect: Effect) -> Figure:
         figure.colorbar(image, ax=ax, label="share of replicates where it shows", shrink=0.8)
         set_title(figure, f"Where {effect.name} shows: every criterion holds")
     return figure
+
+
+PART_NAMES = {"ratio_composition": "composition (who was shown the posts)",
+              "ratio_conversion": "conversion (how each audience converted)"}
+"""The two parts of the split, as the figure's legend names them."""
+
+
+def parts_figure(rows: Sequence[dict[str, Any]], effects: Sequence[Effect] = EFFECTS) -> Figure:
+    """The decomposition of each effect's gap in leads per impression, by condition.
+
+    For each effect (a panel) and condition (a row): the composition and conversion parts
+    of the ratio minus 1 (mismatch: entertainment over educational; dilution: the highest
+    tier reached by 5 posts over tier 0), one dot per seed and a bar at their mean; the
+    two parts sum to the ratio minus 1 (:mod:`simulation.measures.decomposition`).
+    ``rows``: the rows of :func:`simulation.experiments.effects.run_rows`.
+    """
+    values: dict[tuple[str, str, str], list[float]] = {}
+    for row in rows:
+        if row["kind"] == "part" and row["name"] in PART_NAMES:
+            values.setdefault((row["effect"], row["condition"], row["name"]), []).append(
+                float(row["value"]))
+    shown = [e for e in effects if any(key[0] == e.key for key in values)]
+    counts = [sum((e.key, c.key, "ratio_composition") in values for c in e.conditions)
+              for e in shown]
+    colours, markers = series_colours(list(PART_NAMES)), series_markers(list(PART_NAMES))
+    with figure_style():
+        figure, axes = new_figure(1.4 + 0.32 * sum(counts) + 0.5 * len(shown), len(shown), 1,
+                                  gridspec_kw={"height_ratios": counts})
+        for ax, effect in zip(axes, shown, strict=True):
+            conditions = [c for c in effect.conditions
+                          if (effect.key, c.key, "ratio_composition") in values]
+            for k, (part, label) in enumerate(PART_NAMES.items()):
+                offset = -0.17 + 0.34 * k
+                for i, condition in enumerate(conditions):
+                    seeds = np.array(values[(effect.key, condition.key, part)])
+                    seeds = seeds[np.isfinite(seeds)]
+                    if not len(seeds):
+                        continue
+                    ax.barh(i + offset, seeds.mean(), height=0.32, color=colours[part],
+                            alpha=0.45, label=label if i == 0 else None)
+                    ax.scatter(seeds, np.full(len(seeds), i + offset), s=5,
+                               marker=markers[part], color=colours[part], zorder=3,
+                               linewidths=0)
+            ax.axvline(0.0, color=REFERENCE_COLOUR, linewidth=0.8)
+            ax.set_yticks(range(len(conditions)), [c.key.replace("_", " ") for c in conditions])
+            ax.invert_yaxis()
+            ax.set_title(textwrap.fill(f"{effect.name}: {effect.gap}", 44), loc="left")
+        axes[-1].set_xlabel("part of (ratio - 1)")
+        handles, labels = axes[0].get_legend_handles_labels()
+        figure.legend(handles, labels, loc="outside lower center", ncols=1)
+        set_title(figure, "Gap in leads per impression split into composition and conversion "
+                          "(Kitagawa): bars the mean, dots the seeds")
+    return figure
+

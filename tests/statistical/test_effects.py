@@ -1,15 +1,16 @@
-"""Viral mismatch and audience dilution: each claim of docs/effects.md that CI can afford, on
-the held-out seeds 1-10, with the scenario files as they are.
+"""Viral mismatch and audience dilution: the claims of docs/effects.md that CI can afford, on
+held-out seeds, with the scenario files as they are.
 
-The effect scenarios are sized to run where their criteria hold (docs/effects.md, "Size");
-the scenarios were tuned on seeds 101-200 and these tests use seeds 1-10. The conditions
-and criteria are those of ``python run.py effects`` (simulation/experiments/effects.py);
-each claim must hold in at least 9 of the 10 seeds. Every condition runs once per session,
-shared by the pytest-xdist workers (tests/support/shared_runs.py). The full table of
-conditions (chronological ranking, likes out of the score, ablations) is the command's.
+The effect scenarios run on the small platform (2 000 viewers, one week), where their
+criteria resolve (docs/effects.md, "Size"). They were tuned on seeds 101-200; these tests
+use seeds 1-5, a subset of the reported seeds 1-10. The conditions and criteria are those
+of ``python run.py effects`` (simulation/experiments/effects.py). Over seeds 1-10 every
+claim tested here held in at least 9 of 10 seeds (docs/effects.md, "Measured"); here each
+must hold in at least 4 of 5. Every condition runs once per session, shared by the
+pytest-xdist workers (tests/support/shared_runs.py): 25 runs, about 80 s on one core. The
+rest of the table (chronological ranking, likes out of the score, the ablations) is the
+command's.
 """
-
-import math
 
 import pytest
 
@@ -25,7 +26,9 @@ from tests.support.shared_runs import session_folder, shared
 
 pytestmark = pytest.mark.slow
 
-SEEDS = list(range(1, 11))
+SEEDS = [1, 2, 3, 4, 5]
+REQUIRED = 0.8
+"""A claim must hold in at least 4 of the 5 seeds."""
 
 TESTED = [(VIRAL_MISMATCH.key, "for_you"), (VIRAL_MISMATCH.key, "control"),
           (VIRAL_MISMATCH.key, "random"), (AUDIENCE_DILUTION.key, "for_you"),
@@ -36,7 +39,7 @@ mismatch under random ranking (the null model that the outcome ratios alone pass
 
 @pytest.fixture(scope="session")
 def condition_rows(tmp_path_factory):
-    """``condition_rows(effect, condition)``: the rows of its ten runs, run once per session."""
+    """``condition_rows(effect, condition)``: the rows of its runs, run once per session."""
     folder = session_folder(tmp_path_factory)
 
     def rows(effect: str, condition: str) -> list[dict]:
@@ -52,9 +55,11 @@ def describe(rows: list[dict]) -> str:
 
 
 @pytest.mark.parametrize(("effect", "condition"), TESTED, ids=[f"{e}-{c}" for e, c in TESTED])
-def test_claim_holds_in_nine_seeds_of_ten(condition_rows, effect, condition):
+def test_claim_holds_in_four_seeds_of_five(condition_rows, effect, condition):
+    # For-You: every criterion of the effect holds. Random ranking: they do not all hold.
+    # Control: its own criteria hold and the effect's do not all hold.
     rows = condition_rows(effect, condition)
-    verdict = verdicts(rows, [effect_named(effect)])[0]
+    verdict = verdicts(rows, [effect_named(effect)], required=REQUIRED)[0]
     assert verdict["ok"], f"{verdict}\n{describe(rows)}"
 
 
@@ -64,19 +69,21 @@ def parts(rows: list[dict], name: str) -> list[float]:
 
 def test_the_ranking_not_the_content_sends_entertainment_to_the_wrong_audience(condition_rows):
     # Under For-You the composition part lowers entertainment's leads per impression against
-    # educational's in every seed but one; under random ranking every post meets the same
-    # audience, so the part is near zero (the outcome ratios there come from content alone).
+    # educational's by at least 0.3 (of educational's; seeds 1-10: -0.40 to -0.58); under
+    # random ranking every post meets the same audience, so the part is near zero (seeds
+    # 1-10: -0.025 to 0.006) and the outcome ratios there come from content alone.
     for_you = parts(condition_rows(VIRAL_MISMATCH.key, "for_you"), "ratio_composition")
     random = parts(condition_rows(VIRAL_MISMATCH.key, "random"), "ratio_composition")
-    assert sum(value < -0.2 for value in for_you) >= 9, for_you
-    assert sum(abs(value) < 0.1 for value in random if not math.isnan(value)) >= 9, random
+    assert sum(value < -0.3 for value in for_you) >= 4, for_you
+    assert sum(abs(value) < 0.1 for value in random) >= 4, random
 
 
 def test_dilution_is_audience_composition_and_its_control_keeps_the_audience(condition_rows):
     # The highest tier's leads per impression against tier 0's: composition (fewer target
-    # viewers) lowers it in the scenario in every seed but one; with a target segment that
-    # does not run out, composition moves it by less than 0.1 in every seed but one.
+    # viewers) lowers it by at least 0.3 in the scenario (seeds 1-10: -0.40 to -0.61); with
+    # a target segment that does not run out, composition moves it by less than 0.1
+    # (seeds 1-10: -0.010 to -0.047).
     effect = parts(condition_rows(AUDIENCE_DILUTION.key, "for_you"), "ratio_composition")
     control = parts(condition_rows(AUDIENCE_DILUTION.key, "control"), "ratio_composition")
-    assert sum(value < -0.1 for value in effect) >= 9, effect
-    assert sum(abs(value) < 0.1 for value in control) >= 9, control
+    assert sum(value < -0.3 for value in effect) >= 4, effect
+    assert sum(abs(value) < 0.1 for value in control) >= 4, control

@@ -128,6 +128,7 @@ def test_effects_command_writes_its_tables_and_fails_when_a_claim_fails(tmp_path
                                              for k in ("for_you", "random")]
     assert {"spearman", "target_share_ratio"} <= set(conditions.columns)  # both effects' criteria
     assert (folder / "conditions.png").stat().st_size > 0
+    assert (folder / "parts.png").stat().st_size > 0
     assert "| random ranking" in (folder / "conditions.md").read_text()
 
 
