@@ -616,18 +616,33 @@ def criterion_value(criterion: Criterion, summary: Summary) -> float:
         return math.nan
 
 
+SCREENED_PARTS = {"composition_part": "ratio_composition", "conversion_part": "ratio_conversion"}
+"""The decomposition's parts screened beside the criteria (column name: part): bounded
+stand-ins for the composition share, which is unbounded where the gap is near 0."""
+
+
+def _part_value(effect: Effect, part: str, summary: Summary) -> float:
+    try:
+        return effect.parts(summary)[part]
+    except KeyError:
+        return math.nan
+
+
 def sweep_criteria(frame: Any, measures: Sequence[str], effect: Effect) -> Any:
     """A sweep's table (pandas, one row per run, summary measures as columns) with each
-    criterion of the effect as a column, and ``effect_shows``: 1.0 where every criterion
-    holds, 0.0 where one fails."""
+    criterion of the effect and the parts of :data:`SCREENED_PARTS` as columns, and
+    ``effect_shows``: 1.0 where every criterion holds, 0.0 where one fails."""
     frame = frame.copy()
     columns: dict[str, list[float]] = {c.name: [] for c in effect.criteria}
+    columns.update({name: [] for name in SCREENED_PARTS})
     columns["effect_shows"] = []
     for record in frame[list(measures)].to_dict("records"):
         summary = unflatten({key: value for key, value in record.items() if value == value})
         values = {c.name: criterion_value(c, summary) for c in effect.criteria}
         for name, value in values.items():
             columns[name].append(value)
+        for name, part in SCREENED_PARTS.items():
+            columns[name].append(_part_value(effect, part, summary))
         columns["effect_shows"].append(float(all(c.holds(values[c.name])
                                                  for c in effect.criteria)))
     for name, column in columns.items():
@@ -657,9 +672,12 @@ class SweepEffect:
         lines = [f"{self.effect.name}: {self.method} over {', '.join(self.parameters)}"]
         if self.method == "morris":
             ranked = self.table[self.table["index"] == "mu_star"]
+            total = int(self.table["trajectories"].max())
             for criterion, group in ranked.groupby("measure", sort=False):
                 top = group.sort_values("value", ascending=False).head(4)
-                lines.append(f"  {criterion}: " + ", ".join(
+                used = int(group["trajectories"].iloc[0])
+                note = f" ({used} of {total} trajectories)" if used < total else ""
+                lines.append(f"  {criterion}{note}: " + ", ".join(
                     f"{row.parameter} {row.value:.3g}" for row in top.itertuples()))
             if self.skipped is not None and len(self.skipped):
                 for row in self.skipped.itertuples():
@@ -674,6 +692,46 @@ class SweepEffect:
         return "\n".join(lines)
 
 
+def morris_indices(runs: Any, points: Any, criteria: Sequence[str], record: dict[str, Any],
+                   parameters: int) -> tuple[Any, Any]:
+    """SALib's Morris indices of each criterion, over the trajectories where it is defined.
+
+    A ratio criterion is undefined at a point where its denominator is 0 (a style with no
+    lead); SALib needs every point, so such a criterion is screened on the trajectories
+    (blocks of ``parameters + 1`` consecutive points, as the design was sampled) whose points
+    all define it, if at least two are left. ``indices`` gains a column ``trajectories``
+    (how many were used); ``skipped`` lists the criteria that could not be screened.
+    """
+    import pandas as pd
+
+    from simulation.experiments.analysis import sensitivity
+
+    indices, skipped = sensitivity(runs, points, list(criteria), record)
+    total = len(points) // (parameters + 1)
+    indices["trajectories"] = total
+    done = runs[runs["status"] == "done"]
+    kept, still = [indices], []
+    for row in skipped.to_dict("records"):
+        means = done.groupby("point")[row["measure"]].mean().reindex(range(len(points)))
+        blocks = np.isfinite(means.to_numpy(dtype=np.float64)).reshape(total, parameters + 1)
+        complete = np.flatnonzero(blocks.all(axis=1))
+        if not row["reason"].startswith("missing") or len(complete) < 2:
+            still.append(row)
+            continue
+        keep = [int(t) * (parameters + 1) + i for t in complete for i in range(parameters + 1)]
+        renumber = {old: new for new, old in enumerate(keep)}
+        sub_points = points[points["point"].isin(keep)].copy()
+        sub_points["point"] = sub_points["point"].map(renumber)
+        sub_runs = runs[runs["point"].isin(keep)].copy()
+        sub_runs["point"] = sub_runs["point"].map(renumber)
+        part, left = sensitivity(sub_runs, sub_points, [row["measure"]], record)
+        part["trajectories"] = len(complete)
+        kept.append(part)
+        still.extend(left.to_dict("records"))
+    return (pd.concat(kept, ignore_index=True),
+            pd.DataFrame(still, columns=list(skipped.columns)))
+
+
 def sweep_effect(folder: str | Path, effect: Effect) -> SweepEffect:
     """Read an effect's criteria off a finished sweep (a Morris screening or a grid).
 
@@ -684,7 +742,7 @@ def sweep_effect(folder: str | Path, effect: Effect) -> SweepEffect:
     import pandas as pd
 
     from simulation.config.loading import ScenarioError
-    from simulation.experiments.analysis import measure_columns, read_sweep, sensitivity
+    from simulation.experiments.analysis import measure_columns, read_sweep
     from simulation.experiments.executor import PARAMETER_PREFIX
 
     folder = Path(folder)
@@ -697,12 +755,14 @@ def sweep_effect(folder: str | Path, effect: Effect) -> SweepEffect:
     parameters = [c[len(PARAMETER_PREFIX):] for c in frame.columns
                   if c.startswith(PARAMETER_PREFIX)]
     keep = ["point", "arm", "replicate", "status", *(PARAMETER_PREFIX + p for p in parameters),
-            *(c.name for c in effect.criteria), "effect_shows"]
+            *(c.name for c in effect.criteria), *SCREENED_PARTS, "effect_shows"]
     runs = runs[[c for c in keep if c in runs.columns]]
     method = record["method"]
     if method == "morris":
         points = pd.read_parquet(folder / "points.parquet")
-        indices, skipped = sensitivity(runs, points, [c.name for c in effect.criteria], record)
+        indices, skipped = morris_indices(
+            runs, points, [*(c.name for c in effect.criteria), *SCREENED_PARTS], record,
+            len(parameters))
         return SweepEffect(effect, method, parameters, runs, indices, skipped)
     if method != "grid":
         raise ScenarioError(f"error: {folder}: a {method} sweep; --sweep reads a morris "

@@ -23,7 +23,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulation.experiments.effects import EFFECTS, Effect, tally, verdicts
+from simulation.experiments.effects import EFFECTS, SCREENED_PARTS, Effect, tally, verdicts
 from simulation.viz.style import (
     REFERENCE_COLOUR,
     figure_style,
@@ -47,7 +47,7 @@ def _cells(ax: Axes, shares: np.ndarray, labels: list[list[str]], rows: Sequence
             ax.text(j, i, labels[i][j], ha="center", va="center", fontsize=6.5,
                     color="white" if np.isfinite(value) and value > 0.6 else "black")
     ax.set_xticks(range(len(columns)), [textwrap.fill(c, 14) for c in columns], rotation=90)
-    ax.set_yticks(range(len(rows)), [textwrap.fill(r, 30) for r in rows])
+    ax.set_yticks(range(len(rows)), [textwrap.fill(r, 34) for r in rows])
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -86,6 +86,15 @@ def conditions_figure(rows: Sequence[dict[str, Any]], effects: Sequence[Effect] 
     return figure
 
 
+def short_path(path: str) -> str:
+    """A field path short enough for a row label: its last two parts, three when the last
+    is a letter or two ('funnel.appeal.trend_heat' -> 'appeal.trend_heat',
+    'population.segments[2].intent.a' -> 'segments[2].intent.a')."""
+    parts = path.split(".")
+    keep = 3 if len(parts[-1]) <= 2 else 2
+    return ".".join(parts[-keep:])
+
+
 def sensitivity_figure(indices: Any, effect: Effect) -> Figure:
     """Morris mu* of each criterion for each parameter, scaled by the criterion's largest.
 
@@ -93,7 +102,8 @@ def sensitivity_figure(indices: Any, effect: Effect) -> Figure:
     value), ``measure`` being a criterion's name.
     """
     table = indices[indices["index"] == "mu_star"]
-    criteria = [c.name for c in effect.criteria if c.name in set(table["measure"])]
+    screened = [*(c.name for c in effect.criteria), *SCREENED_PARTS]
+    criteria = [name for name in screened if name in set(table["measure"])]
     parameters = list(dict.fromkeys(table["parameter"]))
     values = np.full((len(parameters), len(criteria)), np.nan)
     for row in table.itertuples():
@@ -105,7 +115,8 @@ def sensitivity_figure(indices: Any, effect: Effect) -> Figure:
     labels = [[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in scaled]
     with figure_style():
         figure, (ax,) = new_figure(1.4 + 0.2 * len(parameters))
-        _cells(ax, scaled, labels, parameters, [c.replace("_", " ") for c in criteria])
+        _cells(ax, scaled, labels, [short_path(p) for p in parameters],
+               [c.replace("_", " ") for c in criteria])
         set_title(figure, f"{effect.name}: Morris mu* of each criterion, relative to its "
                           "most influential parameter")
     return figure
