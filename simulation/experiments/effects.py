@@ -672,10 +672,10 @@ class SweepEffect:
         lines = [f"{self.effect.name}: {self.method} over {', '.join(self.parameters)}"]
         if self.method == "morris":
             ranked = self.table[self.table["index"] == "mu_star"]
-            total = int(self.table["trajectories"].max())
             for criterion, group in ranked.groupby("measure", sort=False):
                 top = group.sort_values("value", ascending=False).head(4)
                 used = int(group["trajectories"].iloc[0])
+                total = int(group["design_trajectories"].iloc[0])
                 note = f" ({used} of {total} trajectories)" if used < total else ""
                 lines.append(f"  {criterion}{note}: " + ", ".join(
                     f"{row.parameter} {row.value:.3g}" for row in top.itertuples()))
@@ -699,8 +699,9 @@ def morris_indices(runs: Any, points: Any, criteria: Sequence[str], record: dict
     A ratio criterion is undefined at a point where its denominator is 0 (a style with no
     lead); SALib needs every point, so such a criterion is screened on the trajectories
     (blocks of ``parameters + 1`` consecutive points, as the design was sampled) whose points
-    all define it, if at least two are left. ``indices`` gains a column ``trajectories``
-    (how many were used); ``skipped`` lists the criteria that could not be screened.
+    all define it, if at least two are left. ``indices`` gains the columns ``trajectories``
+    (how many were used) and ``design_trajectories``; ``skipped`` lists the criteria that
+    could not be screened.
     """
     import pandas as pd
 
@@ -708,7 +709,7 @@ def morris_indices(runs: Any, points: Any, criteria: Sequence[str], record: dict
 
     indices, skipped = sensitivity(runs, points, list(criteria), record)
     total = len(points) // (parameters + 1)
-    indices["trajectories"] = total
+    indices["trajectories"] = indices["design_trajectories"] = total
     done = runs[runs["status"] == "done"]
     kept, still = [indices], []
     for row in skipped.to_dict("records"):
@@ -726,6 +727,7 @@ def morris_indices(runs: Any, points: Any, criteria: Sequence[str], record: dict
         sub_runs["point"] = sub_runs["point"].map(renumber)
         part, left = sensitivity(sub_runs, sub_points, [row["measure"]], record)
         part["trajectories"] = len(complete)
+        part["design_trajectories"] = total
         kept.append(part)
         still.extend(left.to_dict("records"))
     return (pd.concat(kept, ignore_index=True),

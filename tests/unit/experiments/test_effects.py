@@ -158,9 +158,10 @@ def test_effects_command_rejects_bad_input_before_running(tmp_path):
     assert status == 2 and "sideways" in errors
 
 
-def fabricated_sweep(folder, sweep, like_ratio):
+def fabricated_sweep(folder, sweep, like_ratio, undefined_points=()):
     """A finished sweep folder whose runs' summaries give the mismatch brand a like ratio of
-    ``like_ratio(point values)`` and every other criterion a value that holds."""
+    ``like_ratio(point values)`` (undefined at ``undefined_points``: no educational likes)
+    and every other criterion a value that holds."""
     from simulation.experiments.executor import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder
 
     prepare_folder(sweep, folder, None, None, None)
@@ -173,7 +174,8 @@ def fabricated_sweep(folder, sweep, like_ratio):
                      **{PARAMETER_PREFIX + k: v for k, v in run.parameters.items()},
                      f"{style}.entertainment.likes_per_post": 10.0 * like_ratio(
                          sweep.design.values[run.point]),
-                     f"{style}.educational.likes_per_post": 10.0,
+                     f"{style}.educational.likes_per_post":
+                         0.0 if run.point in undefined_points else 10.0,
                      f"{style}.entertainment.leads_per_1k_likes": 5.0,
                      f"{style}.educational.leads_per_1k_likes": 50.0,
                      "brands.glow_skincare.likes_leads_spearman": 0.1,
@@ -197,6 +199,14 @@ def test_sweep_effect_screens_criteria_and_maps_where_the_effect_shows(write_swe
     assert indices["like_ratio", "ranking.weights.like", "mu_star"] == pytest.approx(8.0)
     assert indices["like_ratio", "ranking.temperature", "mu_star"] == pytest.approx(0.0, abs=1e-9)
     assert "like_ratio" in result.render()
+    # Undefined at a point of the second trajectory (points 3-5): screened on the other three.
+    fabricated_sweep(tmp_path / "morris_gap", load_sweep(path),
+                     lambda p: p["ranking.weights.like"], undefined_points=(4,))
+    result = fx.sweep_effect(tmp_path / "morris_gap", fx.VIRAL_MISMATCH)
+    like = result.table[(result.table["measure"] == "like_ratio")
+                        & (result.table["index"] == "mu_star")]
+    assert set(like["trajectories"]) == {3} and "3 of 4 trajectories" in result.render()
+    assert like.set_index("parameter")["value"]["ranking.weights.like"] == pytest.approx(8.0)
     # Grid: the effect shows (like ratio >= 3) at like weight 4, not at 1, in both replicates.
     path = write_sweep("[sweep]\nmethod = 'grid'\nreplicates = 2\nseed = 4\n"
                        "[[sweep.params]]\npath = 'ranking.weights.like'\nvalues = [1.0, 4.0]\n"
