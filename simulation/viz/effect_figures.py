@@ -5,8 +5,9 @@ column-wide :class:`matplotlib.figure.Figure` in the house style (``viz/style.py
 
 - :func:`conditions_figure`: per effect, a grid of conditions (rows) by criteria
   (columns), each cell the seeds in which the criterion holds, shaded by that share;
-- :func:`sensitivity_figure`: Morris mu* of each criterion (columns) for each
-  parameter (rows), each column scaled by its largest mu*;
+- :func:`sensitivity_figure`: Morris mu* of each criterion and of the decomposition's
+  parts (columns) for each parameter (rows), each column scaled by its largest mu*, the
+  rows ranked by their mean over the criteria;
 - :func:`map_figure`: over a two-parameter grid, the share of replicates in which the
   effect shows (every criterion holds);
 - :func:`parts_figure`: per effect and condition, the Kitagawa split of the gap in leads
@@ -110,7 +111,10 @@ def sensitivity_figure(indices: Any, effect: Effect) -> Figure:
         if row.measure in criteria:
             values[parameters.index(row.parameter), criteria.index(row.measure)] = row.value
     scaled = values / np.nanmax(values, axis=0, keepdims=True)
-    order = np.argsort(-np.nanmean(scaled, axis=1))
+    # Ranked by the mean over the effect's criteria (the parts aside) of each parameter's
+    # mu* relative to the criterion's most influential parameter.
+    judged = [criteria.index(c.name) for c in effect.criteria if c.name in criteria]
+    order = np.argsort(-np.nanmean(scaled[:, judged], axis=1), kind="stable")
     scaled, parameters = scaled[order], [parameters[i] for i in order]
     labels = [[f"{v:.2f}" if np.isfinite(v) else "" for v in row] for row in scaled]
     with figure_style():
