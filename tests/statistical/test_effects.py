@@ -2,14 +2,14 @@
 held-out seeds, with the scenario files as they are.
 
 The effect scenarios run on the small platform (2 000 viewers, one week), where their
-criteria resolve (docs/effects.md, "Size"). They were tuned on seeds 101-200; these tests
-use seeds 1-5, a subset of the reported seeds 1-10. The conditions and criteria are those
+criteria resolve (docs/effects.md, "Size and seeds"). They were tuned on seeds 101-200;
+these tests use seeds 1-4, a subset of the reported seeds 1-10. The conditions and criteria are those
 of ``python run.py effects`` (simulation/experiments/effects.py). Over seeds 1-10 every
 claim tested here held in at least 9 of 10 seeds (docs/effects.md, "Measured"); here each
-must hold in at least 4 of 5. Every condition runs once per session, shared by the
-pytest-xdist workers (tests/support/shared_runs.py): 25 runs, about 80 s on one core. The
-rest of the table (chronological ranking, likes out of the score, the ablations) is the
-command's.
+must hold in at least 3 of 4. Every condition runs once per session, shared by the
+pytest-xdist workers (tests/support/shared_runs.py): 20 runs, 109 s of CPU for the file
+(40 s of it the mismatch under random ranking, whose runs are the slowest). The rest of the table
+(chronological ranking, likes out of the score, the ablations) is the command's.
 """
 
 import pytest
@@ -26,9 +26,9 @@ from tests.support.shared_runs import session_folder, shared
 
 pytestmark = pytest.mark.slow
 
-SEEDS = [1, 2, 3, 4, 5]
-REQUIRED = 0.8
-"""A claim must hold in at least 4 of the 5 seeds."""
+SEEDS = [1, 2, 3, 4]
+REQUIRED = 0.75
+"""A claim must hold in at least 3 of the 4 seeds."""
 
 TESTED = [(VIRAL_MISMATCH.key, "for_you"), (VIRAL_MISMATCH.key, "control"),
           (VIRAL_MISMATCH.key, "random"), (AUDIENCE_DILUTION.key, "for_you"),
@@ -55,7 +55,7 @@ def describe(rows: list[dict]) -> str:
 
 
 @pytest.mark.parametrize(("effect", "condition"), TESTED, ids=[f"{e}-{c}" for e, c in TESTED])
-def test_claim_holds_in_four_seeds_of_five(condition_rows, effect, condition):
+def test_claim_holds_in_three_seeds_of_four(condition_rows, effect, condition):
     # For-You: every criterion of the effect holds. Random ranking: they do not all hold.
     # Control: its own criteria hold and the effect's do not all hold.
     rows = condition_rows(effect, condition)
@@ -74,8 +74,8 @@ def test_the_ranking_not_the_content_sends_entertainment_to_the_wrong_audience(c
     # 1-10: -0.025 to 0.006) and the outcome ratios there come from content alone.
     for_you = parts(condition_rows(VIRAL_MISMATCH.key, "for_you"), "ratio_composition")
     random = parts(condition_rows(VIRAL_MISMATCH.key, "random"), "ratio_composition")
-    assert sum(value < -0.3 for value in for_you) >= 4, for_you
-    assert sum(abs(value) < 0.1 for value in random) >= 4, random
+    assert sum(value < -0.3 for value in for_you) >= 3, for_you
+    assert sum(abs(value) < 0.1 for value in random) >= 3, random
 
 
 def test_dilution_is_audience_composition_and_its_control_keeps_the_audience(condition_rows):
@@ -85,5 +85,5 @@ def test_dilution_is_audience_composition_and_its_control_keeps_the_audience(con
     # (seeds 1-10: -0.010 to -0.047).
     effect = parts(condition_rows(AUDIENCE_DILUTION.key, "for_you"), "ratio_composition")
     control = parts(condition_rows(AUDIENCE_DILUTION.key, "control"), "ratio_composition")
-    assert sum(value < -0.3 for value in effect) >= 4, effect
-    assert sum(abs(value) < 0.1 for value in control) >= 4, control
+    assert sum(value < -0.3 for value in effect) >= 3, effect
+    assert sum(abs(value) < 0.1 for value in control) >= 3, control
