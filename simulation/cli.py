@@ -478,7 +478,7 @@ examples:
                               "DIR/effect_NAME)")
     effects.add_argument("--overwrite", action="store_true",
                          help="replace an existing effects folder of this program")
-    effects.add_argument("--effect", nargs="+", metavar="NAME",
+    effects.add_argument("--effect", "--only", dest="effect", nargs="+", metavar="NAME",
                          help="only these effects (viral_mismatch, audience_dilution)")
     effects.add_argument("--condition", nargs="+", metavar="KEY",
                          help="only these conditions (for_you, control, random, chronological, "
