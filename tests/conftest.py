@@ -12,7 +12,7 @@ import pytest
 from simulation.config.scenario import Scenario
 from simulation.experiments.runs import RunResult, run_seeds, simulate, write_run
 from simulation.io.storage import result_folder
-from tests.support.scenarios import TINY_SWEEP_HEADER, run_cli, small_baseline
+from tests.support.scenarios import TINY_SWEEP_HEADER, call_cli, small_baseline
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +28,10 @@ def small_run(small_scenario: Scenario) -> RunResult:
 
 @pytest.fixture
 def cli(tmp_path: Path):
-    """Call ``cli(args...)`` to run the command line in a fresh folder."""
-    def call(*args: str | Path, timeout: float = 600):
-        return run_cli(*args, cwd=tmp_path, timeout=timeout)
+    """Call ``cli(args...)`` to run the command line in a fresh folder (in this process:
+    ``tests.support.scenarios.run_cli`` starts a new one)."""
+    def call(*args: str | Path):
+        return call_cli(*args, cwd=tmp_path)
     call.cwd = tmp_path
     return call
 

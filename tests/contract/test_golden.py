@@ -27,6 +27,7 @@ def test_shipped_scenario_matches_its_golden_summary(case: golden.GoldenCase) ->
 
 
 @pytest.mark.slow
+@pytest.mark.once  # the small runs above check every Python; this one, CI's first
 @pytest.mark.parametrize("case", FULL_CASES, ids=[case.name for case in FULL_CASES])
 def test_full_size_baseline_matches_its_golden_summary(case: golden.GoldenCase) -> None:
     check(case)

@@ -12,7 +12,7 @@ from simulation.config.loading import ScenarioError
 from simulation.experiments.analysis import analyze, by_point, paired_differences
 from simulation.experiments.executor import IDENTITY, PARAMETER_PREFIX, TABLE, prepare_folder, run_sweep
 from simulation.experiments.sweeps import load_sweep
-from tests.support.scenarios import SMALL_PLATFORM, run_cli
+from tests.support.scenarios import SMALL_PLATFORM, call_cli
 
 
 def frame_of(rows: list[dict]) -> pd.DataFrame:
@@ -132,9 +132,9 @@ def test_analyze_command_writes_tidy_tables(write_sweep, tmp_path):
     path = write_sweep("[sweep]\nmethod = 'morris'\nsamples = 2\nseed = 6\n"
                        "[[sweep.params]]\npath = 'ranking.weights.like'\nlow = 0.0\nhigh = 8.0\n"
                        "[[sweep.params]]\npath = 'ranking.weights.lead'\nlow = 0.0\nhigh = 500.0\n")
-    swept = run_cli("sweep", path, "--workers", "1", "--out", "morris", cwd=tmp_path)
+    swept = call_cli("sweep", path, "--workers", "1", "--out", "morris", cwd=tmp_path)
     assert swept.returncode == 0, swept.stderr
-    result = run_cli("analyze", "morris", cwd=tmp_path)
+    result = call_cli("analyze", "morris", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "sensitivity (mu_star, largest first)" in result.stdout
     folder = tmp_path / "morris" / "analysis"
@@ -153,5 +153,5 @@ def test_analyze_needs_a_finished_sweep(tmp_path):
     (tmp_path / "sweep.json").write_text("{}")
     with pytest.raises(ScenarioError, match=r"has not finished .* sweep --resume"):
         analyze(tmp_path)
-    result = run_cli("analyze", tmp_path, cwd=tmp_path)
+    result = call_cli("analyze", tmp_path, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr

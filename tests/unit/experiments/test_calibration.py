@@ -20,7 +20,7 @@ from simulation.experiments.calibration import (
     to_unit,
     write_outputs,
 )
-from tests.support.scenarios import MUSICLAB, run_cli
+from tests.support.scenarios import MUSICLAB, call_cli
 
 TINY = f'''
 scenario = "{MUSICLAB.as_posix()}"
@@ -124,14 +124,14 @@ def test_bad_calibration_files_name_the_field(tmp_path, extra, where):
 
 def test_the_command_writes_every_output_and_a_bad_file_exits_2(tmp_path):
     path = tiny_file(tmp_path, 2.4)
-    done = run_cli("calibrate", path, "--workers", "1", "--quiet", "--out", "cal", cwd=tmp_path)
+    done = call_cli("calibrate", path, "--workers", "1", "--quiet", "--out", "cal", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for name in ("calibration.json", "evaluations.csv", "convergence.png", "calibrated.toml"):
         assert (tmp_path / "cal" / name).is_file(), name
     assert "funnel.like.intercept" in done.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text('scenario = "nowhere.toml"\n', encoding="utf-8")
-    failed = run_cli("calibrate", bad, cwd=tmp_path)
+    failed = call_cli("calibrate", bad, cwd=tmp_path)
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
 
 

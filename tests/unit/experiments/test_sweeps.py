@@ -15,7 +15,7 @@ from simulation.experiments.sweeps import (
     parse_sweep_document,
     salib_problem,
 )
-from tests.support.scenarios import SMALL_PLATFORM, run_cli
+from tests.support.scenarios import SMALL_PLATFORM, call_cli
 
 
 def design_of(sweep: dict, root: int = 1):
@@ -178,7 +178,7 @@ def test_missing_base_scenario_and_bad_base_override(write_sweep):
 @pytest.mark.parametrize("body, expected", [BAD_SWEEPS[3], BAD_SWEEPS[9]])
 def test_bad_sweep_file_exits_2_without_traceback_and_writes_nothing(write_sweep, body, expected):
     path = write_sweep(body)
-    result = run_cli("sweep", path, cwd=path.parent)
+    result = call_cli("sweep", path, cwd=path.parent)
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
@@ -199,14 +199,14 @@ def test_example_sweeps_are_valid_and_small():
 
 @pytest.mark.parametrize("command", ["sweep", "analyze"])
 def test_sweep_commands_have_help_with_examples(tmp_path, command):
-    result = run_cli(command, "--help", cwd=tmp_path)
+    result = call_cli(command, "--help", cwd=tmp_path)
     assert result.returncode == 0 and "examples:" in result.stdout
 
 
 def test_sweep_needs_a_file_or_a_folder_to_resume(tmp_path):
-    result = run_cli("sweep", cwd=tmp_path)
+    result = call_cli("sweep", cwd=tmp_path)
     assert result.returncode == 2 and "give a sweep file or --resume DIR" in result.stderr
-    result = run_cli("sweep", "--resume", tmp_path / "nothing", cwd=tmp_path)
+    result = call_cli("sweep", "--resume", tmp_path / "nothing", cwd=tmp_path)
     assert result.returncode == 2 and "not a sweep folder" in result.stderr
     assert "Traceback" not in result.stderr
 

@@ -247,12 +247,13 @@ def test_runs_are_identical_with_and_without_compiled_kernels(name, overrides):
 def test_ctrl_c_while_a_kernel_loads_is_delivered_after_it():
     # An interrupt inside numba's compile or cache load would crash the interpreter; held,
     # it arrives as KeyboardInterrupt once the enclosed code is done, and not before.
-    import os
     import signal
 
     finished = False
     with pytest.raises(KeyboardInterrupt), acceleration.interrupts_held():
-        os.kill(os.getpid(), signal.SIGINT)
+        # raise_signal sends it to this thread: os.kill may hand it to another thread of the
+        # process (pytest-xdist's), whose delivery to Python can then come after the block.
+        signal.raise_signal(signal.SIGINT)
         finished = True
     assert finished
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -7,7 +7,7 @@ from simulation.config.loading import ScenarioError, load_scenario
 from simulation.experiments.runs import simulate
 from simulation.levers.catalog import FixedCatalog
 from simulation.model import EngagementModel
-from tests.support.scenarios import SOCIAL_PROOF, run_cli, small_catalog
+from tests.support.scenarios import SOCIAL_PROOF, call_cli, small_catalog
 
 
 def test_shipped_social_proof_scenarios_are_valid():
@@ -100,6 +100,6 @@ def test_bad_catalog_exits_with_status_2_before_running(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(f'extends = "{(SOCIAL_PROOF / "musiclab.toml").as_posix()}"\n'
                    '[set]\n"catalog.posts[0].creator" = "nobody"\n')
-    result = run_cli("run", bad, "--quiet", "--out", tmp_path / "out", cwd=tmp_path)
+    result = call_cli("run", bad, "--quiet", "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 2 and "catalog.posts[0].creator" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()

@@ -33,7 +33,7 @@ from simulation.viz.run_figures import Chart
 from simulation.viz.run_report import format_ratio
 from tests.support.figures import assert_publishable
 from tests.support.reports import Document, assert_self_contained
-from tests.support.scenarios import TINY_SWEEP_HEADER, run_cli
+from tests.support.scenarios import TINY_SWEEP_HEADER, call_cli
 
 try:
     import fcntl
@@ -135,7 +135,7 @@ def grid_plotted(tmp_path_factory):
     """The grid sweep, then `plot --metric ... --out figs` through run.py (it analyses first)."""
     def build(place: Path) -> dict[str, Any]:
         folder = run_tiny_sweep(place, "grid", GRID)
-        return _outcome(run_cli("plot", folder, "--metric", METRICS[0], "--metric", METRICS[1],
+        return _outcome(call_cli("plot", folder, "--metric", METRICS[0], "--metric", METRICS[1],
                                 "--out", "figs", "--quiet", cwd=place))
 
     place, result = built_once(tmp_path_factory, "sweep-grid", build)
@@ -147,7 +147,7 @@ def arms_swept(tmp_path_factory):
     """The arms sweep run through run.py with --report: sweep, analysis, report."""
     def build(place: Path) -> dict[str, Any]:
         (place / "arms.toml").write_text(TINY_SWEEP_HEADER + ARMS)
-        return _outcome(run_cli("sweep", "arms.toml", "--workers", "1", "--quiet", "--out",
+        return _outcome(call_cli("sweep", "arms.toml", "--workers", "1", "--quiet", "--out",
                                 "arms", "--report", cwd=place))
 
     place, result = built_once(tmp_path_factory, "sweep-arms", build)
