@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation.experiments import effects as fx
+from tests.support.scenarios import call_cli
 
 
 def made_up_summary(composition: float = -0.4, conversion: float = -0.3) -> dict:
@@ -110,21 +111,9 @@ def test_sweep_criteria_rebuild_the_summary_from_flat_measures():
 
 
 def effects_command(*args, cwd) -> tuple[int, str]:
-    """``run.py effects ARGS`` in this process (no interpreter to start): (status, stderr)."""
-    import contextlib
-    import io
-    import os
-
-    from simulation.cli import main
-
-    errors, here = io.StringIO(), os.getcwd()
-    os.chdir(cwd)
-    try:
-        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
-            status = main(["effects", *map(str, args)])
-    finally:
-        os.chdir(here)
-    return status, errors.getvalue()
+    """``run.py effects ARGS`` in this process: (exit status, standard error)."""
+    result = call_cli("effects", *args, cwd=cwd)
+    return result.returncode, result.stderr
 
 
 def test_effects_command_writes_its_tables_and_fails_when_a_claim_fails(tmp_path):
