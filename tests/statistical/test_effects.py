@@ -24,7 +24,7 @@ from simulation.experiments.effects import (
 )
 from tests.support.shared_runs import session_folder, shared
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # once: see pyproject.toml
 
 SEEDS = [1, 2, 3, 4]
 REQUIRED = 0.75
