@@ -443,17 +443,26 @@ def _command_sweep(args: argparse.Namespace) -> int:
 
 def _add_effects_command(commands: argparse._SubParsersAction) -> None:
     effects = commands.add_parser(
-        "effects", help="check that viral mismatch and audience dilution emerge, over N seeds",
+        "effects", help="check viral mismatch and audience dilution, their controls, null "
+                        "models and ablations, over N seeds",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run the four effect scenarios (viral_mismatch, audience_dilution and their "
-                    "controls) over N seeds and check each criterion of docs/effects.md in "
-                    "every seed. Writes DIR/per_seed.csv and DIR/criteria.{csv,md}. Exit status "
-                    "0 if every criterion holds in at least 90% of the seeds, 1 otherwise.",
+        description="Run each effect's conditions (its scenario, its one-change control, random "
+                    "and chronological ranking, likes out of the ranking score, and the ablations "
+                    "of docs/effects.md) over N seeds; check every criterion in every seed and "
+                    "each condition's claim (the effect shows, or it does not, in at least 90% of "
+                    "the seeds). Writes DIR/per_seed.csv (criteria and decomposition parts), "
+                    "DIR/criteria.csv, DIR/parts.csv (the decomposition by condition), "
+                    "DIR/conditions.{csv,md}, DIR/conditions.png and DIR/parts.png. Exit "
+                    "status 0 if every claim holds, 1 otherwise.\n\n"
+                    "With --sweep, read the effect's criteria off a finished sweep instead: "
+                    "Morris indices of each criterion (method morris) or where the effect shows "
+                    "over a two-parameter grid (method grid), with a figure.",
         epilog=f"""\
 examples:
-  {PROGRAM} effects --seeds 10 --workers 2          # the full-size check (about 40 runs)
-  {PROGRAM} effects --seeds 3 --viewers 5000        # a quicker look on a smaller platform
-  {PROGRAM} effects --set ranking.affinity_exponent=0 --out results/effects-no-affinity
+  {PROGRAM} effects --seeds 10 --workers 2          # every effect and condition, seeds 1-10
+  {PROGRAM} effects --effect viral_mismatch --condition for_you random --seeds 3
+  {PROGRAM} effects --seed 101 --seeds 20 --out results/effects-tuning   # tuning seeds
+  {PROGRAM} effects --sweep results/mismatch-morris --effect viral_mismatch
 """)
     effects.add_argument("--seeds", type=int, default=10, metavar="N", help="seeds (default 10)")
     effects.add_argument("--seed", type=int, default=1, help="first seed (default 1)")
@@ -464,29 +473,45 @@ examples:
     effects.add_argument("--steps", type=int, help="steps of every scenario")
     effects.add_argument("--set", dest="overrides", action="append", default=[],
                          metavar="PATH=VALUE", help="override a field of every scenario")
-    effects.add_argument("--out", type=Path, default=Path("results") / "effects",
-                         help="results folder, new (default results/effects)")
+    effects.add_argument("--out", type=Path,
+                         help="results folder, new (default results/effects; with --sweep, "
+                              "DIR/effect_NAME)")
     effects.add_argument("--overwrite", action="store_true",
                          help="replace an existing effects folder of this program")
-    effects.add_argument("--only", nargs="+", metavar="SCENARIO",
-                         help="only these of the four scenarios, by name (e.g. "
-                              "audience_dilution_control)")
+    effects.add_argument("--effect", "--only", dest="effect", nargs="+", metavar="NAME",
+                         help="only these effects (viral_mismatch, audience_dilution)")
+    effects.add_argument("--condition", nargs="+", metavar="KEY",
+                         help="only these conditions (for_you, control, random, chronological, "
+                              "likes_unweighted, or an effect's ablation)")
+    effects.add_argument("--sweep", type=Path, metavar="DIR",
+                         help="a finished sweep folder: the effect's criteria over its runs "
+                              "(give one --effect)")
     effects.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _command_effects(args: argparse.Namespace) -> int:
-    import csv
-    import io
-
     from simulation.config.loading import ScenarioError, check_seed
-    from simulation.experiments.effects import CHECKS, render_table, run_checks, shown, tally
+    from simulation.experiments import effects as checks
     from simulation.experiments.executor import default_workers
     from simulation.io.folders import EFFECTS_FORMAT
-    from simulation.io.storage import claim_output, write_json
+    from simulation.io.storage import claim_output, write_json, write_text
+    from simulation.viz.effect_figures import conditions_figure, parts_figure
+    from simulation.viz.style import save_figure
 
-    if args.workers is None:
-        args.workers = min(default_workers(), args.seeds * len(CHECKS))
-    if args.seeds < 1 or args.workers < 1:
+    keys = [effect.key for effect in checks.EFFECTS]
+    unknown = sorted(set(args.effect or []) - set(keys))
+    if unknown:
+        raise ScenarioError(f"error: --effect {' '.join(unknown)}: not an effect; choose among "
+                            f"{', '.join(keys)}")
+    chosen = [e for e in checks.EFFECTS if not args.effect or e.key in args.effect]
+    if args.sweep is not None:
+        return _effects_over_sweep(args, chosen)
+    conditions = {c.key for effect in chosen for c in effect.conditions}
+    unknown = sorted(set(args.condition or []) - conditions)
+    if unknown:
+        raise ScenarioError(f"error: --condition {' '.join(unknown)}: no such condition; choose "
+                            f"among {', '.join(sorted(conditions))}")
+    if args.seeds < 1 or (args.workers is not None and args.workers < 1):
         raise ScenarioError("error: --seeds and --workers must be at least 1")
     check_seed(args.seed)
     check_seed(args.seed + args.seeds - 1, f"--seeds {args.seeds} from --seed {args.seed}")
@@ -496,42 +521,78 @@ def _command_effects(args: argparse.Namespace) -> int:
     if args.viewers is not None:
         overrides.append(f"population.size={args.viewers}")
     seeds = list(range(args.seed, args.seed + args.seeds))
-    names = [check.scenario.stem for check in CHECKS]
-    unknown = sorted(set(args.only or []) - set(names))
-    if unknown:
-        raise ScenarioError(f"error: --only {' '.join(unknown)}: not an effect scenario; "
-                            f"choose among {', '.join(names)}")
-    checks = tuple(c for c in CHECKS if not args.only or c.scenario.stem in args.only)
-
-    def csv_text(records: list[dict]) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(records)
-        return buffer.getvalue()
-
-    with claim_output(args.out, args.overwrite, (EFFECTS_FORMAT,)) as building:
-        rows = run_checks(seeds, overrides, workers=args.workers, checks=checks,
-                          progress=not args.quiet)
-        table = tally(rows)
-        markdown = render_table(table)
-        (building / "per_seed.csv").write_text(csv_text(rows), encoding="utf-8")
-        (building / "criteria.csv").write_text(csv_text(table), encoding="utf-8")
-        (building / "criteria.md").write_text(
-            f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}\n\n"
-            + markdown, encoding="utf-8")
+    jobs = checks.plan(seeds, overrides, chosen, args.condition)
+    workers = args.workers or min(default_workers(), len(jobs))
+    out = args.out or Path("results") / "effects"
+    with claim_output(out, args.overwrite, (EFFECTS_FORMAT,)) as building:
+        rows = checks.run_jobs(jobs, workers=workers, progress=not args.quiet)
+        write_text(building / "per_seed.csv", _csv_text(rows))
+        markdown = checks.render_markdown(rows, chosen)
+        write_text(building / "criteria.csv", _csv_text(checks.tally(rows)))
+        write_text(building / "parts.csv", _csv_text(checks.part_means(rows)))
+        write_text(building / "conditions.csv", _csv_text(checks.condition_table(rows, chosen)))
+        write_text(building / "conditions.md",
+                   f"Seeds {seeds[0]}..{seeds[-1]}; overrides: {' '.join(overrides) or 'none'}"
+                   f"\n\n{markdown}")
+        save_figure(conditions_figure(rows, chosen), building / "conditions.png")
+        save_figure(parts_figure(rows, chosen), building / "parts.png")
         write_json(building / "manifest.json", {
             "format": EFFECTS_FORMAT, "seeds": seeds, "overrides": overrides,
-            "scenarios": [check.scenario.stem for check in checks],
+            "effects": [effect.key for effect in chosen],
+            "conditions": sorted({job.condition for job in jobs}),
             "command": [PROGRAM, *sys.argv[1:]]})
     print(markdown, end="")
-    print(f"results: {args.out}/ (per_seed.csv, criteria.csv, criteria.md)")
-    if shown(table):
-        print("every criterion holds in at least 90% of the seeds")
+    print(f"results: {out}/ (per_seed.csv, criteria.csv, parts.csv, conditions.csv, "
+          "conditions.md, conditions.png, parts.png)")
+    if checks.all_claims_hold(rows, chosen):
+        print(f"every claim holds in at least {checks.REQUIRED:.0%} of the seeds")
         return 0
-    print("some criterion holds in fewer than 90% of the seeds: see per_seed.csv",
-          file=sys.stderr)
+    failed = [f"{row['effect']}:{row['condition']}" for row in checks.verdicts(rows, chosen)
+              if row["ok"] is False]
+    print(f"claims not borne out in {checks.REQUIRED:.0%} of the seeds: {', '.join(failed)}; "
+          f"see {out}/per_seed.csv", file=sys.stderr)
     return 1
+
+
+def _effects_over_sweep(args: argparse.Namespace, chosen: list) -> int:
+    from simulation.config.loading import ScenarioError
+    from simulation.experiments import effects as checks
+    from simulation.io.folders import EFFECTS_FORMAT
+    from simulation.io.storage import claim_output, write_json, write_text
+    from simulation.viz.effect_figures import map_figure, sensitivity_figure
+    from simulation.viz.style import save_figure
+
+    if len(chosen) != 1 or not args.effect:
+        raise ScenarioError("error: --sweep reads one effect's criteria: give --effect "
+                            f"{' or '.join(e.key for e in checks.EFFECTS)}")
+    effect = chosen[0]
+    result = checks.sweep_effect(args.sweep, effect)
+    out = args.out or args.sweep / f"effect_{effect.key}"
+    figure = (sensitivity_figure(result.table, effect) if result.method == "morris"
+              else map_figure(result.table, effect))
+    # The default folder inside the sweep is this command's own: it is replaced when run again.
+    with claim_output(out, args.overwrite or args.out is None, (EFFECTS_FORMAT,)) as building:
+        write_text(building / "runs.csv", result.runs.to_csv(index=False))
+        write_text(building / f"{result.method}.csv", result.table.to_csv(index=False))
+        save_figure(figure, building / f"{result.method}.png")
+        write_json(building / "manifest.json", {
+            "format": EFFECTS_FORMAT, "effect": effect.key, "sweep": str(args.sweep),
+            "method": result.method, "command": [PROGRAM, *sys.argv[1:]]})
+    print(result.render())
+    print(f"results: {out}/ (runs.csv, {result.method}.csv, {result.method}.png)")
+    return 0
+
+
+def _csv_text(records: list[dict]) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    fields = list(dict.fromkeys(key for record in records for key in record))
+    writer = csv.DictWriter(buffer, fieldnames=fields, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
 
 
 def _add_calibrate_command(commands: argparse._SubParsersAction) -> None:

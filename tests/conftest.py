@@ -5,6 +5,7 @@ Helpers that tests import live in ``tests/support``; this file holds only fixtur
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,14 @@ from simulation.config.scenario import Scenario
 from simulation.experiments.runs import RunResult, run_seeds, simulate, write_run
 from simulation.io.storage import result_folder
 from tests.support.scenarios import TINY_SWEEP_HEADER, call_cli, small_baseline
+
+# Tests interrupt the command line with Ctrl-C (SIGINT) and expect it to stop. A test
+# session started in the background (`nohup pytest ... &`, a script's `cmd &`) inherits
+# SIGINT ignored, and so would every process it starts: they would finish with status 0
+# instead. A handled signal is reset to its default in a new program, so handling it here
+# gives the children the disposition a terminal gives them.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

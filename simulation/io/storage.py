@@ -245,15 +245,7 @@ def check_output(path: str | Path, overwrite: bool = False, replaces: Iterable[s
                               "engagement-sim); nothing was run. Add --overwrite to replace it "
                               "once the new results are complete, or choose another --out to "
                               "keep both.")
-    ancestor = absolute.parent
-    while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise OutputError(f"{shown}: cannot be created: {ancestor} is not a folder. "
-                          "Nothing was written.")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputError(f"{shown}: cannot be written: no permission to write in {ancestor} "
-                          "(or it is read-only). Nothing was written; choose another --out.")
+    _check_writable(absolute.parent, shown, "; choose another --out")
 
 
 def check_file_output(path: str | Path, overwrite: bool = False, option: str = "--out",
@@ -280,7 +272,12 @@ def check_file_output(path: str | Path, overwrite: bool = False, option: str = "
             raise OutputError(f"{shown}: {what}; nothing was written. Add --overwrite to replace "
                               f"{'files of the same names in it' if folder else 'it'}, or choose "
                               f"another {option}.")
-    ancestor = absolute if folder and path.is_dir() else absolute.parent
+    _check_writable(absolute if folder and path.is_dir() else absolute.parent, shown)
+
+
+def _check_writable(where: Path, shown: str, advice: str = "") -> None:
+    """Stop unless the nearest existing folder at or above ``where`` is one we may write in."""
+    ancestor = where
     while not ancestor.exists() and not ancestor.is_symlink() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
@@ -288,7 +285,7 @@ def check_file_output(path: str | Path, overwrite: bool = False, option: str = "
                           "Nothing was written.")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise OutputError(f"{shown}: cannot be written: no permission to write in {ancestor} "
-                          "(or it is read-only). Nothing was written.")
+                          f"(or it is read-only). Nothing was written{advice}.")
 
 
 def _make_parents(folder: Path, shown: str) -> list[Path]:

@@ -4,10 +4,13 @@ May import: core, kernels, config, state, viewers, platform, levers, and layer 6
 agents.py).
 
 :func:`summarize` gives a finished run's ``summary.json``: the sections registered in
-``registry.py`` by the modules of this package (imported here), then the levers'.
+``registry.py`` by the modules of this package (imported here, in the order of their
+sections in the summary), then the levers'.
 """
 
-from simulation.measures import marketing, social, summary
+from simulation.measures import marketing, social, summary  # isort: split
+
+from simulation.measures import decomposition  # after the brands it splits
 from simulation.measures.registry import summarize
 
-__all__ = ["marketing", "social", "summarize", "summary"]
+__all__ = ["decomposition", "marketing", "social", "summarize", "summary"]

@@ -156,6 +156,32 @@ PATTERNS: dict[str, str | Term] = {
         "{brand}: share of the step before that went on to {step}", "share", "share"),
     "brands.{brand}.funnel_steps.drop.{step}": (
         "{brand}: share of the step before lost before {step}", "share", "share"),
+    "decomposition.{brand}.by_style.{style}.{term}": "{brand}, {style} posts",
+    "decomposition.{brand}.by_tier.{tier}.{term}": "{brand}, tier {tier}",
+    "decomposition.{brand}.by_reach.{reach}.{term}": "{brand}, reach from {reach} impressions",
+    **{f"decomposition.{{brand}}.{splits}.{{group}}.{name}": (f"{{brand}}, {context}: {label}",
+                                                             unit, kind)
+       for splits, context in (("style_splits", "{group} posts"), ("tier_splits", "tier {group}"),
+                               ("reach_splits", "reach bin {group}"))
+       for name, (label, unit, kind) in {
+           "difference": ("difference in leads per 1 000 impressions", "leads per 1 000 impressions",
+                          "signed"),
+           "composition": ("composition part of the difference (who was shown the posts)",
+                           "leads per 1 000 impressions", "signed"),
+           "conversion": ("conversion part of the difference (how each audience converted)",
+                          "leads per 1 000 impressions", "signed"),
+           "composition_share": ("share of the difference that composition carries",
+                                 "composition / difference", "signed"),
+           "ratio": ("ratio of leads per 1 000 impressions", "ratio", "ratio"),
+           "ratio_composition": ("composition part of the ratio - 1", "of the reference's rate",
+                                 "signed"),
+           "ratio_conversion": ("conversion part of the ratio - 1", "of the reference's rate",
+                                "signed"),
+           "leads_per_1k_impressions": ("leads per 1 000 impressions", "leads per 1 000 impressions",
+                                        "ratio"),
+           "reference_leads_per_1k_impressions": (
+               "the reference's leads per 1 000 impressions", "leads per 1 000 impressions", "ratio"),
+       }.items()},
     "brands.{brand}.trends.by_phase.{phase}.{term}": "{brand}, trend posts ({phase})",
     "brands.{brand}.trends.{group}.{term}": "{brand}, posts {group}",
     "trend_posts.by_phase.{phase}.{term}": "trend posts ({phase})",
@@ -180,7 +206,8 @@ PATTERNS: dict[str, str | Term] = {
     "across_seeds.catalog.by_post.{post}.{event}_share_unpredictability": (
         "{post}: unpredictability of its {event} share across worlds", "share", "share"),
 }
-"""The core sections' measures (``measures/summary.py``, ``marketing.py``, ``social.py``)."""
+"""The core sections' measures (``measures/summary.py``, ``marketing.py``, ``social.py``,
+``decomposition.py``)."""
 
 
 class UnknownMeasureError(KeyError):

@@ -7,8 +7,15 @@ it stays, its eligibility decaying. Budgets are given per viewer on the platform
 unless the scenario says otherwise, so that a platform of any size has the same
 pools relative to its audience. Each tier has an affinity bar (who may be
 shown the post) and a weight (how often it is drawn as a candidate); higher
-tiers lower the bar, so the audience widens. This is where likes feed
-visibility, and where audience dilution comes from.
+tiers lower the bar and raise the weight. The engagement score weighs every
+predicted engagement (likes among them, but shares, follows, comments and saves
+count more), so likes are one of several signals that move a post up.
+
+Audience dilution comes from the reach that climbing buys, not from the bars: a
+post is shown to each viewer once, so once its reach passes the size of the
+segment it is for, its further impressions must go to viewers outside it
+(docs/effects.md, "Audience dilution": with every bar at 0.4 the effect holds;
+with a target segment that does not run out it does not).
 """
 
 from __future__ import annotations

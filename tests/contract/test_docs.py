@@ -30,6 +30,7 @@ def page_id(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
+@pytest.mark.slow  # a whole site build (about 10 s)
 @pytest.mark.once
 @pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None,
                     reason="mkdocs is not installed: pip install -e '.[docs]' to build the site")

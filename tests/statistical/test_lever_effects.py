@@ -18,7 +18,7 @@ from simulation.experiments.runs import simulate
 from tests.support.scenarios import SCENARIOS
 from tests.support.statistics import nearly_always
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # once: see pyproject.toml
 
 LEVERS = SCENARIOS / "levers"
 SMALL_LEVERS = ("population.size=1000", "steps=48")

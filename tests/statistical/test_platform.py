@@ -9,7 +9,7 @@ import pytest
 from simulation.experiments.runs import simulate
 from tests.support.scenarios import small_baseline
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # once: see pyproject.toml
 
 SEEDS = (1, 2, 3)
 

@@ -19,7 +19,7 @@ from simulation.experiments.runs import simulate
 from simulation.measures.social import across_seed_measures
 from tests.support.scenarios import SOCIAL_PROOF
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.once]  # once: see pyproject.toml
 
 SEEDS = tuple(range(101, 111))
 

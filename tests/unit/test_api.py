@@ -106,7 +106,7 @@ def test_several_seeds_in_workers_give_what_one_worker_gives(tmp_path):
     with pytest.raises(ValueError, match="summaries"):
         _ = alone.summary
     # Written to a folder and opened again: the same numbers.
-    written = sim.run("baseline", TINY, seeds=2, seed=3, workers=2, out=tmp_path / "two",
+    written = sim.run("baseline", TINY, seeds=2, seed=3, workers=1, out=tmp_path / "two",
                       progress=False)
     opened = sim.open_results(tmp_path / "two")
     assert written.seeds == opened.seeds == [3, 4] and same(opened.summaries, alone.summaries)

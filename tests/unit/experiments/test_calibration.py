@@ -46,13 +46,15 @@ measure = "across.catalog.like_share_unpredictability"
 [method]
 replicates = 2
 seed = 5
-evaluations = 40
+evaluations = {{evaluations}}
 '''
 
 
-def tiny_file(tmp_path, value: float, extra: str = "") -> object:
+def tiny_file(tmp_path, value: float, extra: str = "", evaluations: int = 40) -> object:
+    """The tiny calibration file; tests that need a folder, not a fit, run few evaluations."""
     path = tmp_path / "tiny.toml"
-    path.write_text(TINY.replace("{value}", repr(value)) + extra, encoding="utf-8")
+    path.write_text(TINY.replace("{value}", repr(value)).replace("{evaluations}", str(evaluations))
+                    + extra, encoding="utf-8")
     return path
 
 
@@ -101,7 +103,7 @@ def _run(tasks, calibration):
 
 
 def test_a_folder_of_another_calibration_is_refused(tmp_path):
-    first = load_calibration(tiny_file(tmp_path, 2.0))
+    first = load_calibration(tiny_file(tmp_path, 2.0, evaluations=2))
     calibrate(first, tmp_path / "fit", workers=1, progress=False)
     second = load_calibration(tiny_file(tmp_path, 2.5))
     with pytest.raises(ScenarioError, match="holds another calibration"):
@@ -123,7 +125,7 @@ def test_bad_calibration_files_name_the_field(tmp_path, extra, where):
 
 
 def test_the_command_writes_every_output_and_a_bad_file_exits_2(tmp_path):
-    path = tiny_file(tmp_path, 2.4)
+    path = tiny_file(tmp_path, 2.4, evaluations=4)
     done = call_cli("calibrate", path, "--workers", "1", "--quiet", "--out", "cal", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     for name in ("calibration.json", "evaluations.csv", "convergence.png", "calibrated.toml"):
@@ -139,6 +141,6 @@ def test_more_evaluations_resume_the_same_calibration(tmp_path):
     short = load_calibration(tiny_file(tmp_path, 2.0))
     short.spec.method.evaluations = 3
     calibrate(short, tmp_path / "fit", workers=1, progress=False)
-    longer = load_calibration(tiny_file(tmp_path, 2.0))
+    longer = load_calibration(tiny_file(tmp_path, 2.0, evaluations=8))
     resumed = calibrate(longer, tmp_path / "fit", workers=1, progress=False)
     assert resumed.runs_reused > 0

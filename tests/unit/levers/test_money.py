@@ -378,6 +378,7 @@ def series(runs: list[dict], measure: str, channel: str) -> np.ndarray:
 
 
 @pytest.mark.slow
+@pytest.mark.once  # a statistical check: see pyproject.toml
 def test_which_channels_track_likes(spearmans):
     runs = spearmans["monetization"]
     fund = series(runs, "likes", "creator_fund")
@@ -396,6 +397,7 @@ def test_which_channels_track_likes(spearmans):
 
 
 @pytest.mark.slow
+@pytest.mark.once
 def test_sales_track_likes_when_the_path_to_purchase_runs_on_likes(spearmans):
     # The control switches off the funnel's separation (profile visits follow likes, nothing
     # downstream depends on intent or relevance): sales then track likes.
