@@ -1,4 +1,9 @@
-"""The same model written the way a Mesa user would write it by hand, against the simulator.
+"""The simulator's own vectorised functions called per agent, against the simulator.
+
+What this measures: numpy's per-call overhead, not Mesa. Each viewer's step calls the
+simulator's ranking, funnel and bookkeeping on arrays of one viewer, so most of its time
+is spent entering numpy functions. The fair anchor, the model as a Mesa user writes it
+(scalar Python per agent), is ``benchmarks/idiomatic_mesa.py``.
 
 In the hand-written version every viewer is a Mesa agent whose ``step()`` decides
 whether it opens the app this hour, builds its own feed with the project's ranking

@@ -623,7 +623,9 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
     def next_finished() -> Any:
         while not completed.has_ready():
             look_at_workers()
-            time.sleep(0.1)  # as as_completed itself polls
+            # A finished run's worker waits for the next task until this loop sees it: 10 ms
+            # at most (100 ms cost small runs 2-5% of their time), for about 1% of a core.
+            time.sleep(0.01)
         return next(completed)
 
     try:

@@ -14,6 +14,7 @@ import), or at run time with :func:`use_compiled`.
 
 from __future__ import annotations
 
+import _signal
 import os
 import signal
 import threading
@@ -23,6 +24,13 @@ from contextlib import contextmanager
 from typing import Any
 
 from simulation.core.interrupts import TERMINATING
+
+# Threads of a parallel kernel that wait for work sleep rather than spin (OpenMP, numba's
+# threading layer here; read when the layer starts, so set before any kernel runs). Spinning
+# threads take the cores from every other process: two processes of two threads each on two
+# cores (a test suite on two workers, two runs at once) ran the small platform 5x slower
+# spinning than sleeping (18.9 s against 2.0-3.3 s for two runs, measured on a busy machine).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
     import numba
@@ -64,6 +72,53 @@ if numba is not None:  # kernels without a prange are compiled the same way, on 
                             "specified but no transformation", category=numba.NumbaPerformanceWarning)
 
 
+_held_depth = 0
+_held_signals: list[int] = []
+_held_previous: dict[int, Any] = {}
+
+
+def _hold_signal(signum: int, frame: Any) -> None:
+    _held_signals.append(signum)
+
+
+def _hold() -> bool:
+    """Start holding Ctrl-C (and SIGTERM, SIGHUP when they raise); False off the main thread.
+
+    ``_signal``, the C module under ``signal``, swaps handlers without the conversions to
+    enums of ``signal.signal``: a kernel call takes microseconds on a small platform,
+    and ran about 7 000 times in one small-platform run.
+    """
+    global _held_depth
+    if threading.get_ident() != threading.main_thread().ident:
+        return False
+    _held_depth += 1
+    if _held_depth == 1:  # nested holds leave the outermost's handlers in place
+        _held_previous.clear()
+        _held_previous[signal.SIGINT] = _signal.signal(signal.SIGINT, _hold_signal)
+        for signum in TERMINATING:
+            if callable(_signal.getsignal(signum)):
+                _held_previous[signum] = _signal.signal(signum, _hold_signal)
+    return True
+
+
+def _release() -> None:
+    """Stop holding (the outermost hold only): restore the handlers, deliver the first signal held."""
+    global _held_depth
+    _held_depth -= 1
+    if _held_depth:
+        return
+    previous = dict(_held_previous)
+    for signum, handler in previous.items():
+        # None: a handler installed outside Python, which signal.signal cannot restore
+        _signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    if _held_signals:
+        signum = _held_signals[0]
+        _held_signals.clear()
+        if callable(previous[signum]):
+            # Python's default SIGINT handler raises KeyboardInterrupt; ours raise Terminated
+            previous[signum](signum, None)
+
+
 @contextmanager
 def interrupts_held():
     """Hold Ctrl-C (and SIGTERM, SIGHUP when they raise) until the enclosed code ends, then deliver it.
@@ -76,24 +131,12 @@ def interrupts_held():
     their default they end the process without Python. Only the main thread receives
     signals.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    received: list[int] = []
-    previous = {signal.SIGINT: signal.signal(signal.SIGINT,
-                                             lambda signum, frame: received.append(signum))}
-    for signum in TERMINATING:
-        if callable(signal.getsignal(signum)):
-            previous[signum] = signal.signal(signum, lambda signum, frame: received.append(signum))
+    held = _hold()
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            # None: a handler installed outside Python, which signal.signal cannot restore
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
-        if received and callable(previous[received[0]]):
-            # Python's default SIGINT handler raises KeyboardInterrupt; ours raise Terminated
-            previous[received[0]](received[0], None)
+        if held:
+            _release()
 
 
 class Kernel:
@@ -105,8 +148,12 @@ class Kernel:
         self.__name__, self.__doc__ = function.__name__, function.__doc__
 
     def __call__(self, *args: Any) -> Any:
-        with interrupts_held():  # about a microsecond; a kernel call takes far longer
+        if not _hold():  # signals are held on the main thread only (interrupts_held)
             return self.run(*args)
+        try:
+            return self.run(*args)
+        finally:
+            _release()
 
     def run(self, *args: Any) -> Any:
         """Call the compiled function, on one thread if the input is small."""
