@@ -68,7 +68,8 @@ busy machine."""
 
 
 if numba is not None:  # kernels without a prange are compiled the same way, on purpose
-    warnings.filterwarnings("ignore", message=r"\s*The keyword argument 'parallel=True' was "
+    # (?s).*: numba may wrap the message in terminal colour codes and line breaks.
+    warnings.filterwarnings("ignore", message=r"(?s).*The keyword argument 'parallel=True' was "
                             "specified but no transformation", category=numba.NumbaPerformanceWarning)
 
 
