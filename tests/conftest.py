@@ -15,13 +15,15 @@ from simulation.experiments.runs import RunResult, run_seeds, simulate, write_ru
 from simulation.io.storage import result_folder
 from tests.support.scenarios import TINY_SWEEP_HEADER, call_cli, small_baseline
 
-# Tests interrupt the command line with Ctrl-C (SIGINT) and expect it to stop. A test
-# session started in the background (`nohup pytest ... &`, a script's `cmd &`) inherits
-# SIGINT ignored, and so would every process it starts: they would finish with status 0
-# instead. A handled signal is reset to its default in a new program, so handling it here
-# gives the children the disposition a terminal gives them.
+# Tests interrupt the command line with Ctrl-C (SIGINT), SIGTERM and SIGHUP and expect it
+# to stop. A test session started in the background (a script's `cmd &` ignores SIGINT,
+# `nohup` SIGHUP) passes an ignored signal on to every process it starts: they would finish
+# with status 0 instead. Restored here, the children get the dispositions a terminal gives.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+for _ignored in (signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_ignored) is signal.SIG_IGN:
+        signal.signal(_ignored, signal.SIG_DFL)
 
 
 @pytest.fixture(scope="session")
