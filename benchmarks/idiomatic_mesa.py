@@ -566,7 +566,8 @@ class HandModel(mesa.Model):
     """The platform, hand-written: viewers and creators as agents, posts as objects."""
 
     def __init__(self, world: EngagementModel, seed: int):
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)
+        self.random.seed(seed)  # the scalar draws below come from Python's random
         config = world.config
         self.config, self.n_viewers = config, world.population.size
         self.styles = list(config.styles.values())
