@@ -91,6 +91,7 @@ def test_sobol_indices_find_the_parameter_that_matters(write_sweep, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.once  # a statistical check: see pyproject.toml
 def test_paired_arms_give_a_narrower_interval_than_independent_seeds(write_sweep, tmp_path):
     # Likes-valuing vs leads-valuing For-You, 8 replicates each, with common random numbers
     # (paired) and with every arm on its own seeds (independent).

@@ -158,6 +158,7 @@ def test_a_run_that_raises_in_process_is_recorded_and_the_sweep_goes_on(
 
 
 @pytest.mark.slow
+@pytest.mark.once  # tests/faults/test_sweeps.py kills and stops sweeps on every Python
 def test_a_run_that_raises_and_one_whose_process_dies_are_recorded_as_failed(
         write_sweep, tmp_path, monkeypatch):
     monkeypatch.setenv(FAULT_VARIABLE, "p0001-r00=raise,p0002-r01=exit")
@@ -201,6 +202,7 @@ def _wait_for_runs(folder: Path, count: int, process: subprocess.Popen, timeout:
 
 
 @pytest.mark.slow
+@pytest.mark.once  # tests/faults/test_sweeps.py kills and stops sweeps on every Python
 def test_killed_driver_resumes_without_recomputing_and_matches_an_uninterrupted_sweep(
         write_sweep, tmp_path):
     path = write_sweep(LHS_12)
@@ -229,6 +231,7 @@ def test_killed_driver_resumes_without_recomputing_and_matches_an_uninterrupted_
 
 
 @pytest.mark.slow
+@pytest.mark.once  # tests/faults/test_sweeps.py kills and stops sweeps on every Python
 def test_ctrl_c_stops_cleanly_and_says_how_to_resume(write_sweep, tmp_path):
     path = write_sweep(LHS_12)
     folder = tmp_path / "stopped"
