@@ -17,6 +17,7 @@ def test_every_notebook_has_tiny_parameters():
 
 
 @pytest.mark.slow
+@pytest.mark.once  # the API they call is tested on every Python (tests/unit/test_api.py)
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_the_notebook_runs(name, tmp_path):
     book = execute(EXAMPLES / f"{name}.ipynb", TINY[name], tmp_path)
