@@ -115,7 +115,7 @@ from simulation.experiments.sweeps import (
 from simulation.io.folders import FAILED, RUNS
 from simulation.io.outputs import git_commit, versions
 from simulation.io.storage import write_json, write_text
-from simulation.measures.aggregate import flatten
+from simulation.measures.aggregate import flatten, unflatten
 from simulation.measures.social import across_seed_measures
 
 FORMAT = "engagement-sim calibration 1"
@@ -401,18 +401,6 @@ def _row_measures(path: Path) -> dict[str, float]:
             if isinstance(value, float) and not key.startswith(PARAMETER_PREFIX)}
 
 
-def _nested(flat: dict[str, float]) -> dict[str, Any]:
-    """{'catalog.by_post.a.like_share': 0.1} -> {'catalog': {'by_post': {'a': {...}}}}."""
-    nested: dict[str, Any] = {}
-    for key, value in flat.items():
-        node = nested
-        *parents, leaf = key.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return nested
-
-
 def condition_measures(rows: list[dict[str, float]]) -> tuple[dict[str, float], dict[str, float]]:
     """The mean over a condition's runs of every measure, and the across-run measures.
 
@@ -425,7 +413,7 @@ def condition_measures(rows: list[dict[str, float]]) -> tuple[dict[str, float], 
         column = np.array([row.get(key, math.nan) for row in rows], dtype=np.float64)
         values[key] = float(np.nanmean(column)) if np.isfinite(column).any() else math.nan
         spread[key] = float(np.nanstd(column, ddof=1)) if np.isfinite(column).sum() > 1 else math.nan
-    across = flatten(across_seed_measures(_nested(row) for row in rows))
+    across = flatten(across_seed_measures(unflatten(row) for row in rows))
     values.update({ACROSS + key: value for key, value in across.items()})
     return values, spread
 

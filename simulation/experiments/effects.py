@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from simulation.config.shipped import scenarios_folder
+from simulation.measures.aggregate import unflatten
 
 SCENARIOS = scenarios_folder()
 """The shipped scenarios: the checkout's ``scenarios/``, or the installed package's copy."""
@@ -594,18 +595,6 @@ def _mean_range(row: dict[str, Any]) -> str:
 
 
 # --- criteria over a sweep ----------------------------------------------------------------
-
-def unflatten(flat: dict[str, Any]) -> Summary:
-    """A summary rebuilt from its flattened measures ('brands.x.by_style.y.likes' -> nested)."""
-    nested: Summary = {}
-    for path, value in flat.items():
-        node = nested
-        *parents, leaf = str(path).split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return nested
-
 
 def criterion_value(criterion: Criterion, summary: Summary) -> float:
     """A criterion's value on a summary rebuilt from a sweep's table; NaN when a measure it

@@ -37,6 +37,18 @@ def flatten(summary: dict[str, Any], prefix: str = "") -> dict[str, float]:
     return flat
 
 
+def unflatten(flat: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of :func:`flatten`: {'brands.x.likes': 3.0} -> {'brands': {'x': {'likes': 3.0}}}."""
+    nested: dict[str, Any] = {}
+    for path, value in flat.items():
+        node = nested
+        *parents, leaf = str(path).split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return nested
+
+
 def measure_of(path: str) -> Measure:
     """The glossary's entry for a path, or a plain one (its path as label, no bound) for a path
     the glossary does not know, so that an aggregate is never lost to a missing label (a test
