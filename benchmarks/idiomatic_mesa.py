@@ -475,7 +475,7 @@ class Platform:
     def engagement_score(self, post: Post) -> float:
         """The 'Algo 101' weighted sum of smoothed predicted engagements."""
         model, ranking = self.model, self.model.config.ranking
-        totals, m = model.totals, ranking.prior_strength
+        totals, m = model.totals, ranking.prior_pseudo_views(model.n_viewers)
         views_all = totals["views"]
         score = 0.0
         for name, weight in ranking.weights.model_dump().items():

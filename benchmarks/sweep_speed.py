@@ -17,7 +17,11 @@ Reported:
   sweep took until its first run started and after its last run ended;
 - the ratio: sweep wall time / (sum of the runs' single-run times / workers), the sum
   estimated as runs x the mean single-run time of the ``--alone`` runs. 1.0 would be
-  perfect; the target is at most 1.15.
+  perfect; the target is at most 1.15;
+- the same ``--alone`` runs split between ``--workers`` plain processes running at the same
+  time (no Dask, no driver): how much slower a run is when another shares the machine
+  (memory bandwidth, caches, a core's turbo), and the sweep's ratio to those times, which
+  is what the sweep's own machinery costs.
 
     python benchmarks/sweep_speed.py                       # 200 runs on 2 workers, 20 alone
     python benchmarks/sweep_speed.py --runs 40 --alone 6   # a quick look
@@ -99,6 +103,43 @@ def single_runs(sweep, folder: Path, count: int) -> list[float]:
     return seconds
 
 
+def _timed_runs(tasks: list, base: dict) -> list[float]:
+    """In a fresh worker process: one run that loads the kernels, then ``tasks`` one at a
+    time, each timed (seconds)."""
+    share_cores(os.cpu_count() or 1)
+    warm, *tasks = tasks
+    run_task(warm, base)
+    seconds = []
+    for task in tasks:
+        started = time.perf_counter()
+        status = run_task(task, base)
+        seconds.append(time.perf_counter() - started)
+        if status.status != "done":
+            raise RuntimeError(f"run {task.key} failed: {status.error}")
+    return seconds
+
+
+def concurrent_runs(sweep, folder: Path, count: int, workers: int) -> list[float]:
+    """``count`` runs of the plan split between ``workers`` plain processes that run at the
+    same time (no Dask, no driver loop): what the machine gives runs that share its cores."""
+    import multiprocessing
+
+    base = sweep.base.model_dump(mode="json", exclude_none=True)
+    plan = sweep.runs
+    chosen = [plan[round(i * (len(plan) - 1) / max(count - 1, 1))] for i in range(count)]
+    for sub in ("runs", "failed", "steps"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    shares = [[task_of(sweep, plan[w], folder / f"warm{w}", False)]
+              + [task_of(sweep, run, folder, False) for run in chosen[w::workers]]
+              for w in range(workers)]
+    for w in range(workers):
+        for sub in ("runs", "failed", "steps"):
+            (folder / f"warm{w}" / sub).mkdir(parents=True, exist_ok=True)
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        return [t for times in pool.starmap(_timed_runs, [(share, base) for share in shares])
+                for t in times]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -129,7 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             raise RuntimeError(f"{runs - outcome.done} runs did not complete")
         load_sweep_end = os.getloadavg()
         alone = single_runs(sweep, scratch / "alone", args.alone)
+        together = concurrent_runs(sweep, scratch / "together", args.alone, args.workers)
     single = statistics.mean(alone)
+    shared = statistics.mean(together)
     report = {
         "runs": runs, "workers": args.workers, "sweep_seconds": wall,
         "runs_per_minute": 60 * runs / wall,
@@ -139,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         "single_run_seconds": {"mean": single, "sd": statistics.stdev(alone) if len(alone) > 1
                                else 0.0, "n": len(alone), "each": alone},
         "ratio": wall / (runs * single / args.workers),
+        "concurrent_run_seconds": {"mean": shared, "n": len(together), "each": together},
+        "ratio_to_concurrent_runs": wall / (runs * shared / args.workers),
+        "slowdown_of_sharing_the_cores": shared / single,
         "run_file_bytes_mean": statistics.mean(sizes),
         "load_average": {"before": load_before, "after_sweep": load_sweep_end,
                          "end": os.getloadavg()},
@@ -149,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
           f"run started, {after_last:.1f} s after the last one ended)")
     print(f"single runs: {single:.2f} ± {report['single_run_seconds']['sd']:.2f} s (n = {len(alone)}); "
           f"ratio {report['ratio']:.3f} (target <= 1.15); run files {report['run_file_bytes_mean']:,.0f} B")
+    print(f"the same runs {args.workers} at a time in plain processes: {shared:.2f} s each "
+          f"({shared / single:.2f}x alone); the sweep's ratio to them "
+          f"{report['ratio_to_concurrent_runs']:.3f}")
     print(f"load average (1 min): {load_before[0]:.2f} before, {load_sweep_end[0]:.2f} after the "
           f"sweep, {report['load_average']['end'][0]:.2f} at the end")
     write_json(args.out, report)

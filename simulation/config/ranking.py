@@ -161,7 +161,20 @@ class Ranking(Section):
         2.0, ge=0, le=10, description="How strongly viewer-post affinity scales predictions."
     )
     prior_strength: float = Field(
-        200.0, ge=0, description="Pseudo-views m in the smoothed rates (count + prior m)/(views + m)."
+        200.0, ge=0,
+        description="Pseudo-views m in the smoothed rates (count + prior m)/(views + m), on a "
+                    "platform of prior_reference_viewers viewers.",
+    )
+    prior_scaling: Literal["sqrt_viewers", "fixed"] = Field(
+        "sqrt_viewers",
+        description="How the prior follows the platform's size: sqrt_viewers (prior_strength x "
+                    "sqrt(population.size / prior_reference_viewers), which keeps the spread of "
+                    "posts' estimated rates the same at every size; docs/calibration.md, 'Size') "
+                    "or fixed (prior_strength whatever the size).",
+    )
+    prior_reference_viewers: int = Field(
+        20_000, ge=1, le=50_000_000,
+        description="Platform size at which prior_strength applies as written.",
     )
     retrieval_rounds: int = Field(
         2, ge=0, le=10,
@@ -172,6 +185,18 @@ class Ranking(Section):
     )
     distribution: Distribution = Field(default_factory=Distribution,
                                        description="Staged distribution (traffic pools).")
+
+    def prior_pseudo_views(self, viewers: int) -> float:
+        """The prior's pseudo-views on a platform of ``viewers``.
+
+        A post's views grow with the platform (tier budgets are per viewer), and while the
+        prior outweighs them the spread of smoothed rates across posts is about
+        views x rate / prior^2: scaling the prior with sqrt(viewers) keeps that spread, and
+        with it how selective ranking and promotion are, the same at every size.
+        """
+        if self.prior_scaling == "fixed":
+            return self.prior_strength
+        return self.prior_strength * math.sqrt(viewers / self.prior_reference_viewers)
 
 
 class InterestSignal(Section):

@@ -80,8 +80,9 @@ class ForYouPolicy:
         if self._step != (id(view), view.step):
             config, posts = self.config, view.posts
             live = live_posts(view)
+            prior = config.prior_pseudo_views(view.tiers.viewers)
             predicted = engagement_score(posts, live.ids, config.weights, view.rates,
-                                         config.prior_strength) * live.freshness
+                                         prior) * live.freshness
             self._pools = (live, CandidatePools(view, live, config), predicted)
             self._step = (id(view), view.step)
         return self._pools

@@ -32,11 +32,13 @@ class StagedDistribution:
     """Tier table (K tiers) and the recent-finisher history that sets promotion thresholds.
 
     ``viewers`` is the platform's size (the real viewers, bot accounts aside): per-viewer
-    budgets become impressions on it (``Distribution.impression_budgets``).
+    budgets become impressions on it (``Distribution.impression_budgets``), and the ranking
+    prior its pseudo-views (``Ranking.prior_pseudo_views``).
     """
 
     def __init__(self, config: Distribution, viewers: int):
         self.config = config
+        self.viewers = viewers
         self.budget = np.array(config.impression_budgets(viewers), dtype=np.float64)
         self.affinity_bar = np.array([t.affinity_bar for t in config.tiers], dtype=np.float32)
         self.weight = np.array([t.weight for t in config.tiers], dtype=np.float64)
@@ -117,5 +119,6 @@ def update_tiers(tiers: StagedDistribution, posts: PostStore, rates: PlatformRat
     posts.displayed_likes[:] = (posts.counts[:, EVENT_INDEX["likes"]].sum(axis=(1, 2))
                                 + posts.bot_counts[:, EVENT_INDEX["likes"]])
     live = live_posts(posts, hour, ranking)
-    scores = engagement_score(posts, live.ids, ranking.weights, rates, ranking.prior_strength)
+    scores = engagement_score(posts, live.ids, ranking.weights, rates,
+                              ranking.prior_pseudo_views(tiers.viewers))
     tiers.evaluate(posts, live.ids, scores, hour)

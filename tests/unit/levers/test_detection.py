@@ -118,14 +118,14 @@ def test_a_flagged_creators_posts_are_demoted_or_discounted(watched, action, mul
     posts = model.posts
     live = np.arange(posts.size)[posts.created_hour > model.hour - 168]
     before = engagement_score(posts, live, model.config.ranking.weights, model.rates,
-                              model.config.ranking.prior_strength)
+                              model.config.ranking.prior_pseudo_views(model.tiers.viewers))
     model.levers["detection"]._apply(posts, model.hour - 168)
     mine = posts.creator[live] == brand
     assert np.all(posts.score_multiplier[live][mine] == multiplier)
     assert np.all(posts.like_credit[live][mine] == credit)
     assert np.all(posts.score_multiplier[live][~mine] == 1.0)
     after = engagement_score(posts, live, model.config.ranking.weights, model.rates,
-                             model.config.ranking.prior_strength)
+                             model.config.ranking.prior_pseudo_views(model.tiers.viewers))
     assert np.array_equal(after[~mine], before[~mine])
     if action == "demote":
         assert after[mine] == pytest.approx(0.25 * before[mine])

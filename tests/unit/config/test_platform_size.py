@@ -1,11 +1,12 @@
-"""Tier budgets are per viewer unless a scenario says otherwise: size is a free choice."""
+"""Size is a free choice: tier budgets are per viewer and the ranking prior follows the
+size by its square root, unless a scenario says otherwise."""
 
 import math
 
 import pytest
 
 from simulation.config.loading import ScenarioError, load_scenario
-from simulation.config.ranking import Distribution, Tier
+from simulation.config.ranking import Distribution, Ranking, Tier
 from tests.support.scenarios import BASELINE, SMALL_PLATFORM
 
 
@@ -54,3 +55,22 @@ def test_an_absolute_budget_without_its_unit_is_refused_with_the_fix():
 def test_only_the_last_tier_may_be_unlimited():
     with pytest.raises(ScenarioError, match="only the last tier may be unlimited"):
         load_scenario(BASELINE, ['ranking.distribution.tiers[0].budget="unlimited"'])
+
+
+def test_the_prior_grows_with_the_square_root_of_the_size():
+    ranking = Ranking(prior_strength=200.0, prior_reference_viewers=20_000)
+    assert ranking.prior_pseudo_views(20_000) == 200.0
+    assert ranking.prior_pseudo_views(5_000) == pytest.approx(100.0)
+    assert ranking.prior_pseudo_views(80_000) == pytest.approx(400.0)
+
+
+def test_a_fixed_prior_ignores_the_size():
+    ranking = Ranking(prior_strength=200.0, prior_scaling="fixed")
+    assert ranking.prior_pseudo_views(2_000) == ranking.prior_pseudo_views(200_000) == 200.0
+
+
+@pytest.mark.parametrize("path", [BASELINE, SMALL_PLATFORM])
+def test_shipped_platforms_keep_their_prior_at_their_own_size(path):
+    scenario = load_scenario(path)
+    own = scenario.population.size
+    assert scenario.ranking.prior_pseudo_views(own) == scenario.ranking.prior_strength == 200.0
