@@ -136,8 +136,10 @@ def concurrent_runs(sweep, folder: Path, count: int, workers: int) -> list[float
         for sub in ("runs", "failed", "steps"):
             (folder / f"warm{w}" / sub).mkdir(parents=True, exist_ok=True)
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        return [t for times in pool.starmap(_timed_runs, [(share, base) for share in shares])
-                for t in times]
+        timed = pool.starmap(_timed_runs, [(share, base) for share in shares])
+        pool.close()
+        pool.join()  # let the workers exit on their own, releasing what they hold
+    return [seconds for times in timed for seconds in times]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -506,15 +507,13 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
     """A client of an existing scheduler, or of a new local cluster of single-threaded processes.
 
     The local cluster marks a task as failed the first time its worker dies
-    (``allowed-failures = 0``), and sends each worker one task at a time
-    (``worker-saturation = 1.0``), so that a dying worker takes only its own run down.
+    (``allowed-failures = 0``): the sweep decides what to try again (``execute_on_dask``).
     """
     import dask
     from distributed import Client, LocalCluster
 
-    settings = {"distributed.scheduler.allowed-failures": 0,
-                "distributed.scheduler.worker-saturation": 1.0}
-    with dask.config.set(settings):
+    settings = {"distributed.scheduler.allowed-failures": 0}
+    with dask.config.set(settings), dask.config.set(LOCAL_CLUSTER if not scheduler else {}):
         if scheduler:
             try:
                 client = Client(scheduler, timeout="20s")
@@ -555,6 +554,19 @@ def dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
             logger.setLevel(level)
 
 
+LOCAL_CLUSTER = {
+    # Dask's sampling profiler takes the GIL every 10 ms to walk the task thread's stack:
+    # small runs took 0.72-0.76 s inside the workers with it, 0.58 s without (0.60-0.62 s
+    # alone; benchmarks/sweep_speed.py, docs/performance.md). A sweep does not read it.
+    "distributed.worker.profile.enabled": False,
+}
+"""Dask settings of the local cluster a sweep starts (an existing cluster keeps its own)."""
+
+RUNS_IN_FLIGHT_PER_THREAD = 2
+"""Runs given to the cluster per worker thread: the one running and the next, which the
+worker starts without waiting for a round trip through the driver and the scheduler (about
+15 ms a run saved on small runs, benchmarks/sweep_speed.py)."""
+
 NO_WORKERS_SECONDS = 60.0
 """How long a Dask cluster may have no worker at all before the sweep stops and says so."""
 
@@ -568,13 +580,14 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
                     no_workers_seconds: float = NO_WORKERS_SECONDS) -> None:
     """Submit tasks to a Dask cluster a window at a time; record dead workers' runs as failed.
 
-    There are never more tasks in flight than worker threads (the window follows the
-    cluster as it grows or shrinks): a new run is submitted when one finishes, so the
-    scheduler gives it to the worker just freed, a worker holds one run at a time, and a
-    dying worker takes only its own run down (its temporary files are removed). Ctrl-C
-    has little to cancel. A run whose worker died is tried once more (it may only have
-    been waiting on that worker); if its worker dies again it is recorded as failed: a
-    run that kills its process is never retried forever. A cluster left with no worker
+    There are never more tasks in flight than ``RUNS_IN_FLIGHT_PER_THREAD`` per worker thread
+    (the window follows the cluster as it grows or shrinks): a new run is submitted when
+    one finishes, so each worker holds the run it is running and the next one, which it
+    starts the moment the first ends instead of waiting for a round trip through this loop
+    and the scheduler. Ctrl-C has little to cancel. A run whose worker died is tried once
+    more (it may only have been waiting on that worker); if its worker dies again it is
+    recorded as failed: a run that kills its process is never retried forever, and the run
+    waiting behind it on the same worker runs elsewhere. A cluster left with no worker
     for ``no_workers_seconds`` raises :class:`NoWorkersError` rather than waiting forever.
     """
     from distributed import as_completed
@@ -603,7 +616,7 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
         except OSError:  # the scheduler cannot be reached: no worker either
             threads = 0
         checked = now
-        window = max(1, threads)
+        window = RUNS_IN_FLIGHT_PER_THREAD * max(1, threads)
         if threads:
             without_workers_since = None
         elif without_workers_since is None:
@@ -944,13 +957,18 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
         bar.close()
         outcome.wall_seconds = time.perf_counter() - started
         if stop is None:
-            if scheduler is None:
-                local.close()
-                _remove_partial_files(folder)  # of workers that died, if any
+            # Every run is done or failed: nothing writes to the folder any more, so the
+            # local cluster closes (about a second) while the results are written.
+            closing = threading.Thread(target=local.close, name="close-cluster")
+            closing.start()
             try:
                 write_results(sweep, folder, session(None), notify)
             except OSError as exc:
                 raise _write_error(folder, exc) from None
+            finally:
+                closing.join()
+                if scheduler is None:
+                    _remove_partial_files(folder)  # of workers that died, if any
             return outcome
         # Stopped: the workers first (a local cluster), then count and record, under the lock.
         with contextlib.suppress(Exception):  # a broken cluster: its processes are gone anyway
