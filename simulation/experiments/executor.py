@@ -562,11 +562,6 @@ LOCAL_CLUSTER = {
 }
 """Dask settings of the local cluster a sweep starts (an existing cluster keeps its own)."""
 
-RUNS_IN_FLIGHT_PER_THREAD = 2
-"""Runs given to the cluster per worker thread: the one running and the next, which the
-worker starts without waiting for a round trip through the driver and the scheduler (about
-15 ms a run saved on small runs, benchmarks/sweep_speed.py)."""
-
 NO_WORKERS_SECONDS = 60.0
 """How long a Dask cluster may have no worker at all before the sweep stops and says so."""
 
@@ -580,15 +575,17 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
                     no_workers_seconds: float = NO_WORKERS_SECONDS) -> None:
     """Submit tasks to a Dask cluster a window at a time; record dead workers' runs as failed.
 
-    There are never more tasks in flight than ``RUNS_IN_FLIGHT_PER_THREAD`` per worker thread
-    (the window follows the cluster as it grows or shrinks): a new run is submitted when
-    one finishes, so each worker holds the run it is running and the next one, which it
-    starts the moment the first ends instead of waiting for a round trip through this loop
-    and the scheduler. Ctrl-C has little to cancel. A run whose worker died is tried once
-    more (it may only have been waiting on that worker); if its worker dies again it is
-    recorded as failed: a run that kills its process is never retried forever, and the run
-    waiting behind it on the same worker runs elsewhere. A cluster left with no worker
-    for ``no_workers_seconds`` raises :class:`NoWorkersError` rather than waiting forever.
+    There are never more tasks in flight than worker threads (the window follows the
+    cluster as it grows or shrinks): a new run is submitted when one finishes, so the
+    scheduler gives it to the worker just freed, a worker holds one run at a time, and a
+    dying worker takes only its own run down (its temporary files are removed). Two runs
+    per thread would save about 15 ms of hand-over a small run, but a run queued behind
+    one that kills its worker dies with it, and again on its second chance if it lands
+    behind the same run: it would be recorded as failed. Ctrl-C has little to cancel. A run
+    whose worker died is tried once more (it may only have been waiting on that worker);
+    if its worker dies again it is recorded as failed: a run that kills its process is
+    never retried forever. A cluster left with no worker for ``no_workers_seconds`` raises
+    :class:`NoWorkersError` rather than waiting forever.
     """
     from distributed import as_completed
 
@@ -616,7 +613,7 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
         except OSError:  # the scheduler cannot be reached: no worker either
             threads = 0
         checked = now
-        window = RUNS_IN_FLIGHT_PER_THREAD * max(1, threads)
+        window = max(1, threads)
         if threads:
             without_workers_since = None
         elif without_workers_since is None:
