@@ -33,6 +33,7 @@ on the cores inflates the sweep, not the single runs measured one at a time.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -82,31 +83,23 @@ def run_times(folder: Path) -> list[tuple[float, float]]:
             for path in sorted((folder / RUNS).glob("*.parquet"))]
 
 
-def single_runs(sweep, folder: Path, count: int) -> list[float]:
-    """``count`` runs of the plan, spread over it, one at a time in this process on one core."""
-    share_cores(os.cpu_count() or 1)  # one thread for the kernels, as one of the workers
-    base = sweep.base.model_dump(mode="json", exclude_none=True)
+def timing_tasks(sweep, folder: Path, count: int, processes: int) -> list[list]:
+    """For each of ``processes``: a run that loads the kernels (in a folder of its own), then
+    its share of ``count`` runs spread over the plan (written to ``folder``)."""
     plan = sweep.runs
     chosen = [plan[round(i * (len(plan) - 1) / max(count - 1, 1))] for i in range(count)]
-    for sub in ("runs", "failed", "steps"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    run_task(task_of(sweep, plan[-1], folder, False), base)  # loads the kernels
-    (folder / RUNS / f"{plan[-1].key}.parquet").unlink()
-    seconds = []
-    for run in chosen:
-        started = time.perf_counter()
-        status = run_task(task_of(sweep, run, folder, False), base)
-        seconds.append(time.perf_counter() - started)
-        (folder / RUNS / f"{run.key}.parquet").unlink()
-        if status.status != "done":
-            raise RuntimeError(f"run {run.key} failed: {status.error}")
-    return seconds
+    folders = [folder, *(folder / f"warm{p}" for p in range(processes))]
+    for place, sub in itertools.product(folders, ("runs", "failed", "steps")):
+        (place / sub).mkdir(parents=True, exist_ok=True)
+    return [[task_of(sweep, plan[p], folder / f"warm{p}", False)]
+            + [task_of(sweep, run, folder, False) for run in chosen[p::processes]]
+            for p in range(processes)]
 
 
-def _timed_runs(tasks: list, base: dict) -> list[float]:
-    """In a fresh worker process: one run that loads the kernels, then ``tasks`` one at a
+def timed_runs(tasks: list, base: dict) -> list[float]:
+    """Here, on one core: the first task (it loads the kernels), then the others one at a
     time, each timed (seconds)."""
-    share_cores(os.cpu_count() or 1)
+    share_cores(os.cpu_count() or 1)  # one thread for the kernels, as one of the workers
     warm, *tasks = tasks
     run_task(warm, base)
     seconds = []
@@ -119,24 +112,21 @@ def _timed_runs(tasks: list, base: dict) -> list[float]:
     return seconds
 
 
+def single_runs(sweep, folder: Path, count: int) -> list[float]:
+    """``count`` runs of the plan, spread over it, one at a time in this process on one core."""
+    base = sweep.base.model_dump(mode="json", exclude_none=True)
+    return timed_runs(timing_tasks(sweep, folder, count, 1)[0], base)
+
+
 def concurrent_runs(sweep, folder: Path, count: int, workers: int) -> list[float]:
     """``count`` runs of the plan split between ``workers`` plain processes that run at the
     same time (no Dask, no driver loop): what the machine gives runs that share its cores."""
     import multiprocessing
 
     base = sweep.base.model_dump(mode="json", exclude_none=True)
-    plan = sweep.runs
-    chosen = [plan[round(i * (len(plan) - 1) / max(count - 1, 1))] for i in range(count)]
-    for sub in ("runs", "failed", "steps"):
-        (folder / sub).mkdir(parents=True, exist_ok=True)
-    shares = [[task_of(sweep, plan[w], folder / f"warm{w}", False)]
-              + [task_of(sweep, run, folder, False) for run in chosen[w::workers]]
-              for w in range(workers)]
-    for w in range(workers):
-        for sub in ("runs", "failed", "steps"):
-            (folder / f"warm{w}" / sub).mkdir(parents=True, exist_ok=True)
+    shares = timing_tasks(sweep, folder, count, workers)
     with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        timed = pool.starmap(_timed_runs, [(share, base) for share in shares])
+        timed = pool.starmap(timed_runs, [(share, base) for share in shares])
         pool.close()
         pool.join()  # let the workers exit on their own, releasing what they hold
     return [seconds for times in timed for seconds in times]
