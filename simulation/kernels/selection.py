@@ -155,22 +155,28 @@ def select_within_allowance(candidates: np.ndarray, keys: np.ndarray, source: np
 @kernel()
 def _withdraw_over_allowance(candidates, keys, source, priority, feed_length, allowance, first,
                              rounds, posts, chosen_source, chosen):  # pragma: no cover
-    # The feeds (posts, chosen_source, chosen) are updated in place.
+    # The feeds (posts, chosen_source, chosen) are updated in place. Every loop over rows or
+    # posts runs in parallel: each writes its own rows, or its own post's impressions.
     n_rows, n_live, width = candidates.shape[0], len(allowance), posts.shape[1]
     changed = np.zeros(n_rows, dtype=np.bool_)
+    n_blocks = max(1, -(-n_rows // 4096))
     for attempt in range(rounds + 1):
-        # Shown impressions per post; a post shown more often than its allowance is contested.
-        counts = np.zeros(n_live, dtype=np.int64)
-        for row in range(n_rows):
-            for slot in range(width):
-                if posts[row, slot] >= 0:
-                    counts[posts[row, slot] - first] += 1
+        # Shown impressions per post, counted by blocks of rows and summed; a post shown
+        # more often than its allowance is contested.
+        partial = np.zeros((n_blocks, n_live), dtype=np.int64)
+        for block in prange(n_blocks):
+            for row in range(block * 4096, min(n_rows, (block + 1) * 4096)):
+                for slot in range(width):
+                    if posts[row, slot] >= 0:
+                        partial[block, posts[row, slot] - first] += 1
+        counts = partial.sum(axis=0)
         start = np.zeros(n_live + 1, dtype=np.int64)
         for local in range(n_live):
             start[local + 1] = start[local] + (counts[local] if counts[local] > allowance[local]
                                                else 0)
         if start[n_live] == 0:
             return
+        contested = np.flatnonzero(start[1:] > start[:-1])
         # The contested impressions, grouped by post in feed order (row, then slot).
         member_row = np.empty(start[n_live], dtype=np.int64)
         member_slot = np.empty(start[n_live], dtype=np.int64)
@@ -182,25 +188,34 @@ def _withdraw_over_allowance(candidates, keys, source, priority, feed_length, al
                     member_row[filled[local]], member_slot[filled[local]] = row, slot
                     filled[local] += 1
         changed[:] = False
-        for local in range(n_live):
-            members = np.arange(start[local], start[local + 1])
-            if len(members) == 0:
-                continue
-            order = np.empty(len(members), dtype=np.float64)
-            for m in range(len(members)):
-                row, slot = member_row[members[m]], member_slot[members[m]]
+        for index in prange(len(contested)):
+            local = contested[index]
+            begin, n_members = start[local], start[local + 1] - start[local]
+            order = np.empty(n_members, dtype=np.float64)
+            for m in range(n_members):
+                row, slot = member_row[begin + m], member_slot[begin + m]
                 order[m] = priority[row, chosen[row, slot]]
-            ranked = np.argsort(order, kind="mergesort")
-            for rank in range(len(members)):
-                if rank < allowance[local]:
+            # Ranked by priority, ties in feed order (a stable sort's order), the first
+            # ceil(allowance) keep the post: those below the keep-th lowest priority, then
+            # those equal to it, in feed order.
+            keep = int(np.ceil(allowance[local]))
+            threshold = np.partition(order, keep - 1)[keep - 1] if keep > 0 else -np.inf
+            ties = keep
+            for m in range(n_members):
+                ties -= order[m] < threshold
+            for m in range(n_members):
+                if order[m] < threshold:
                     continue
-                row, slot = member_row[members[ranked[rank]]], member_slot[members[ranked[rank]]]
+                if order[m] == threshold and ties > 0:
+                    ties -= 1
+                    continue
+                row, slot = member_row[begin + m], member_slot[begin + m]
                 changed[row] = True
                 if attempt < rounds:
                     keys[row, chosen[row, slot]] = -np.inf
                 else:
                     posts[row, slot] = NO_POST
-        for row in range(n_rows):
+        for row in prange(n_rows):
             if not changed[row]:
                 continue
             if attempt < rounds:

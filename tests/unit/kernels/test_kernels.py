@@ -196,10 +196,26 @@ def case_feeds_within_allowance(rng):
     return feed.posts, feed.source, feed.column
 
 
+def case_feeds_within_allowance_ties(rng):
+    # Enough rows for the parallel path, priorities with many ties (feed order breaks
+    # them) and fractional allowances (2.5 lets three impressions through).
+    n_live, first, n_rows = 50, 40, 5000
+    candidates = first + rng.integers(0, n_live, (n_rows, 30))
+    keys = rng.normal(size=candidates.shape)
+    priority = rng.integers(0, 4, candidates.shape) / 4.0
+    allowance = np.where(rng.random(n_live) < 0.7, rng.integers(0, 400, n_live) + 0.5, np.inf)
+    live = LivePosts(first=first, ids=np.arange(first, first + n_live),
+                     freshness=np.ones(n_live), tier=np.zeros(n_live, dtype=np.int64))
+    feed = select_within_allowance(candidates, keys, np.zeros(candidates.shape, dtype=np.int8),
+                                   rng.integers(1, 12, n_rows), np.arange(n_rows), allowance,
+                                   live, priority)
+    return feed.posts, feed.source, feed.column
+
+
 CASES = [case_pool_draws, case_draws_by_weight, case_categories, case_followed, case_ranks,
          case_admission, case_compaction, case_history, case_tallies, case_familiarity,
          case_interest_learning, case_cosines, case_author_penalty, case_feeds,
-         case_feeds_within_allowance]
+         case_feeds_within_allowance, case_feeds_within_allowance_ties]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__[5:])
