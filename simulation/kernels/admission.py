@@ -51,10 +51,10 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     as compact rows of the input's width (A, Q) (see :func:`compact_rows`), and the
     number admitted in each row (A,).
     """
-    candidates = np.where(candidates < first_live, NO_POST, candidates)
-    if compiled():
+    if compiled():  # the kernel skips ids below first_live itself
         return _admit(candidates, source, viewers, first_live, seen_bits, capacity,
                       viewer_units, post_units, bar, gated)
+    candidates = np.where(candidates < first_live, NO_POST, candidates)
     candidates = drop_duplicates(candidates)
     seen = test_positions(seen_bits, viewers[:, None], np.maximum(candidates, 0) % capacity)
     candidates = np.where(seen & (candidates >= 0), NO_POST, candidates)
@@ -83,7 +83,7 @@ def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units
             viewer, at = viewers[row], 0
             for j in range(width):
                 post = candidates[row, j]
-                if post < 0:
+                if post < first_live or post < 0:
                     continue
                 local = post - first_live
                 if met_in[local] == row:

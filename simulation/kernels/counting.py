@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.events import EVENTS
-from simulation.kernels.compiler import compiled, kernel
+from simulation.kernels.compiler import compiled, kernel, numba, prange
+
+TALLY_PART = 1 << 18
+"""Impressions per part of a parallel tally: fewer than two parts' worth are counted in one."""
 
 
 def tally(cells: np.ndarray, bits: np.ndarray, n_cells: int) -> np.ndarray:
@@ -16,7 +19,10 @@ def tally(cells: np.ndarray, bits: np.ndarray, n_cells: int) -> np.ndarray:
     a combination), so every counter of the model is one call.
     """
     if compiled():
-        return _tally(np.ascontiguousarray(cells, dtype=np.int64), bits, n_cells, len(EVENTS))
+        # Large inputs are counted in parts, one table per part, summed (integers: exact).
+        parts = max(1, min(numba.get_num_threads(), len(cells) // TALLY_PART))
+        return _tally(np.ascontiguousarray(cells, dtype=np.int64), bits, n_cells, len(EVENTS),
+                      parts)
     table = np.empty((n_cells, len(EVENTS)), dtype=np.int64)
     for index in range(len(EVENTS)):
         happened = (bits >> np.uint16(index)) & np.uint16(1) == 1
@@ -25,16 +31,20 @@ def tally(cells: np.ndarray, bits: np.ndarray, n_cells: int) -> np.ndarray:
 
 
 @kernel()
-def _tally(cells, bits, n_cells, n_events):  # pragma: no cover
-    table = np.zeros((n_cells, n_events), dtype=np.int64)
-    for i in range(len(cells)):
-        remaining, index = bits[i], 0
-        while remaining:
-            if remaining & 1:
-                table[cells[i], index] += 1
-            remaining >>= 1
-            index += 1
-    return table
+def _tally(cells, bits, n_cells, n_events, parts):  # pragma: no cover
+    tables = np.zeros((parts, n_cells, n_events), dtype=np.int64)
+    size = -(-len(cells) // parts)
+    for part in prange(parts):
+        for i in range(part * size, min(len(cells), (part + 1) * size)):
+            remaining, index = bits[i], 0
+            while remaining:
+                if remaining & 1:
+                    tables[part, cells[i], index] += 1
+                remaining >>= 1
+                index += 1
+    if parts == 1:
+        return tables[0]
+    return tables.sum(axis=0)
 
 
 def rank_within_groups(groups: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:

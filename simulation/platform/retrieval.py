@@ -141,7 +141,8 @@ class CandidatePools:
         post that is no longer live; feeds only carry live posts.
         """
         view, history = self.view, self.view.history
-        candidates = np.where(candidates < self.live.first, NO_POST, candidates)
+        # (ids below the live window are dropped by admit; they never raise the maximum
+        # beyond posts the ring already has room for)
         history.ensure(int(candidates.max(initial=0)) + 1)
         return admit(candidates, source, viewers, self.live.first, history.bits, history.capacity,
                      view.estimates.unit[viewers], self.units, self.bar, self.gated)

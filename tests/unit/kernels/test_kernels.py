@@ -141,6 +141,13 @@ def case_tallies(rng):
     return tally(rng.integers(0, 77, 5000), event_bits(events), 77)
 
 
+def case_tallies_in_parts(rng):
+    # More impressions than two parts (kernels/counting.py, TALLY_PART): counted in parallel.
+    n = 600_000
+    events = {name: rng.random(n) < 0.3 for name in EVENTS}
+    return tally(rng.integers(0, 300, n), event_bits(events), 300)
+
+
 def case_familiarity(rng):
     familiarity, exposures = Familiarity(50, 12, 72.0), ExposureCounts(50, 12)
     for hour in (0.0, 5.5, 400.0):
@@ -213,7 +220,8 @@ def case_feeds_within_allowance_ties(rng):
 
 
 CASES = [case_pool_draws, case_draws_by_weight, case_categories, case_followed, case_ranks,
-         case_admission, case_compaction, case_history, case_tallies, case_familiarity,
+         case_admission, case_compaction, case_history, case_tallies, case_tallies_in_parts,
+         case_familiarity,
          case_interest_learning, case_cosines, case_author_penalty, case_feeds,
          case_feeds_within_allowance, case_feeds_within_allowance_ties]
 
