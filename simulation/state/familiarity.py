@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.kernels.exposures import add_to_pairs, count_pairs
+from simulation.kernels.gathers import take_pairs
 
 _RESCALE_AT = 2.0**40
 
@@ -29,7 +30,7 @@ class Familiarity:
 
     def read(self, viewers: np.ndarray, creators: np.ndarray, hour: float) -> np.ndarray:
         """Familiarity of each (viewer, creator) pair at ``hour`` (n,)."""
-        return self._scaled[viewers, creators] / self._scale(hour)
+        return take_pairs(self._scaled, viewers, creators) / self._scale(hour)
 
     def expose(self, viewers: np.ndarray, creators: np.ndarray, hour: float) -> None:
         """Add one exposure per (viewer, creator) pair (pairs may repeat)."""
@@ -66,7 +67,8 @@ class ExposureCounts:
 
     def bucket(self, viewers: np.ndarray, creators: np.ndarray) -> np.ndarray:
         """Bucket of prior exposures of each (viewer, creator) pair (n,), index into EXPOSURE_BUCKETS."""
-        return np.searchsorted(self.edges, self.count[viewers, creators], side="right") - 1
+        return np.searchsorted(self.edges, take_pairs(self.count, viewers, creators),
+                               side="right") - 1
 
     def expose(self, viewers: np.ndarray, creators: np.ndarray) -> None:
         """Add one exposure per (viewer, creator) pair (pairs may repeat)."""

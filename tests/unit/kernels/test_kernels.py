@@ -23,6 +23,7 @@ from simulation.kernels import compiler as acceleration
 from simulation.kernels.admission import admit, compact_rows
 from simulation.kernels.compiler import use_compiled
 from simulation.kernels.counting import rank_within_groups, tally
+from simulation.kernels.gathers import take, take_pairs
 from simulation.kernels.interests import paired_cosine
 from simulation.kernels.pools import WeightedPools, cumulative_weights, draw_categories, draw_followed
 from simulation.kernels.scoring import penalise_repeated_authors
@@ -148,6 +149,16 @@ def case_tallies_in_parts(rng):
     return tally(rng.integers(0, 300, n), event_bits(events), 300)
 
 
+def case_gathers(rng):
+    # Enough rows for the parallel path; bool, float32 and int tables, 1-D and 2-D.
+    n, index = 9000, rng.integers(0, 400, 9000)
+    table = rng.random((400, 30)).astype(np.float32)
+    return (take(rng.random(400).astype(np.float32), index), take(rng.random(400) < 0.5, index),
+            take(table, index), take_pairs(table, index, rng.integers(0, 30, n)),
+            take_pairs(rng.integers(0, 9, (400, 30)).astype(np.uint8), index[::-1],
+                       rng.integers(0, 30, n)))
+
+
 def case_familiarity(rng):
     familiarity, exposures = Familiarity(50, 12, 72.0), ExposureCounts(50, 12)
     for hour in (0.0, 5.5, 400.0):
@@ -221,7 +232,7 @@ def case_feeds_within_allowance_ties(rng):
 
 CASES = [case_pool_draws, case_draws_by_weight, case_categories, case_followed, case_ranks,
          case_admission, case_compaction, case_history, case_tallies, case_tallies_in_parts,
-         case_familiarity,
+         case_gathers, case_familiarity,
          case_interest_learning, case_cosines, case_author_penalty, case_feeds,
          case_feeds_within_allowance, case_feeds_within_allowance_ties]
 
