@@ -6,7 +6,7 @@ the ranking, the funnel and the bookkeeping share no state but these records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -74,6 +74,10 @@ class Impressions:
     def __len__(self) -> int:
         return len(self.viewer)
 
+    def rows(self, rows: slice) -> Impressions:
+        """The impressions of a range of rows (views of these arrays, not copies)."""
+        return Impressions(**{field.name: getattr(self, field.name)[rows] for field in fields(self)})
+
 
 @dataclass
 class Reactions:
@@ -82,3 +86,14 @@ class Reactions:
     events: dict[str, np.ndarray]
     watch_fraction: np.ndarray  # float32, 0 if swiped past
     revenue: np.ndarray  # float64
+
+    @staticmethod
+    def joined(parts: list[Reactions]) -> Reactions:
+        """The reactions of consecutive ranges of impressions, as one."""
+        if len(parts) == 1:
+            return parts[0]
+        return Reactions(
+            events={name: np.concatenate([part.events[name] for part in parts])
+                    for name in parts[0].events},
+            watch_fraction=np.concatenate([part.watch_fraction for part in parts]),
+            revenue=np.concatenate([part.revenue for part in parts]))

@@ -15,6 +15,7 @@ import numpy as np
 from simulation.config.funnel import Funnel
 from simulation.core.events import EVENTS, PROPENSITY_EVENTS
 from simulation.core.records import Impressions, Reactions
+from simulation.kernels.row_parts import in_row_parts
 from simulation.viewers.attention import attention
 from simulation.viewers.social_proof import read_like_counts
 
@@ -60,6 +61,15 @@ def react(config: Funnel, imp: Impressions, rng: np.random.Generator) -> Reactio
     n = len(imp)
     uniform = rng.random((len(_DRAWS), n), dtype=np.float32)  # one row per draw, contiguous
     noise = rng.standard_normal(n, dtype=np.float32)
+    # Each impression's reactions depend on its own row alone: ranges of rows run in threads.
+    return in_row_parts(n, lambda rows: _react_rows(config, imp.rows(rows), uniform[:, rows],
+                                                    noise[rows]), Reactions.joined)
+
+
+def _react_rows(config: Funnel, imp: Impressions, uniform: np.ndarray,
+                noise: np.ndarray) -> Reactions:
+    """The funnel for impressions (n,), given their uniforms (n_draws, n) and noise (n,)."""
+    n = len(imp)
     appeal_ = appeal(config, imp, noise)
     intent_relevance = imp.intent * imp.relevance
     familiarity = np.log1p(imp.familiarity)

@@ -5,6 +5,7 @@ import pytest
 
 from simulation.config.funnel import Funnel
 from simulation.core.events import EVENTS, PROPENSITY_EVENTS
+from simulation.kernels import row_parts
 from simulation.viewers.funnel import appeal, react, sigmoid
 from tests.support.records import N, impressions
 
@@ -56,6 +57,18 @@ class FunnelContract:
         first = react(self.config, imp, np.random.default_rng(7))
         again = react(self.config, imp, np.random.default_rng(7))
         assert all(np.array_equal(first.events[e], again.events[e]) for e in EVENTS)
+
+    def test_the_same_in_row_parts_on_threads(self, monkeypatch):
+        # Large steps run the funnel on ranges of rows in threads (kernels/row_parts.py).
+        imp = impressions(40_000)
+        whole = react(self.config, imp, np.random.default_rng(7))
+        monkeypatch.setattr(row_parts, "ROWS_PER_PART", 7_000)
+        monkeypatch.setattr(row_parts, "threads", lambda: 3)
+        assert row_parts.part_count(len(imp)) == 3
+        parts = react(self.config, imp, np.random.default_rng(7))
+        assert all(np.array_equal(whole.events[e], parts.events[e]) for e in EVENTS)
+        assert np.array_equal(whole.watch_fraction, parts.watch_fraction)
+        assert np.array_equal(whole.revenue, parts.revenue)
 
 
 class TestDefaultFunnel(FunnelContract):
