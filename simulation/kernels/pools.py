@@ -2,7 +2,7 @@
 
 Every function works on all active viewers at once: A viewers, Q candidates
 each, post ids as int64 with -1 for "no candidate". Pools group posts by a key
-(topic, creator, or one global group) so that a draw costs a binary search,
+(topic, creator, or one global group) so that a draw costs a table lookup,
 not a scan of every post.
 """
 
@@ -18,114 +18,129 @@ class WeightedPools:
     """Posts grouped by key; within a group a post is drawn in proportion to its weight.
 
     ``keys`` (n,) group of each post (0..G-1), ``posts`` (n,) post ids,
-    ``weights`` (n,) >= 0. A draw is an inverse-CDF lookup in the group's
-    cumulative weights; the compiled kernel starts it from a guide table
-    (Chen and Asau 1974), which finds the same post in O(1) expected steps.
+    ``weights`` (n,) >= 0. A draw uses each group's alias table (Walker 1977, built by
+    Vose's method, 1991): one uniform picks an entry and, by its fraction, the entry's post
+    or its alias, in O(1) steps without a search; the table is built once per pool.
     """
 
     def __init__(self, keys: np.ndarray, posts: np.ndarray, weights: np.ndarray, n_groups: int):
         order = np.lexsort((posts, keys))
         self.posts = posts[order].astype(np.int64)
-        self.cumulative = np.cumsum(weights[order], dtype=np.float64)
+        self.weights = np.asarray(weights, dtype=np.float64)[order]
         counts = np.bincount(keys, minlength=n_groups)
         self.end = np.cumsum(counts)
         self.start = self.end - counts
-        padded = np.concatenate([[0.0], self.cumulative])
-        self.base = padded[self.start]  # (G,) weight of all groups before this one
-        self.total = padded[self.end] - self.base  # (G,) total weight per group
-        self._guide: np.ndarray | None = None
+        cumulative = np.concatenate([[0.0], np.cumsum(self.weights)])
+        self.total = cumulative[self.end] - cumulative[self.start]  # (G,) weight per group
+        self._alias: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
-    def guide(self) -> np.ndarray:
-        """(n,) for the k-th post of a group, where the search for u = k / n_group may start."""
-        if self._guide is None:
-            key = np.repeat(np.arange(len(self.start)), self.end - self.start)
-            size = (self.end - self.start)[key]
-            k = np.arange(len(self.posts)) - self.start[key]
-            target = self.base[key] + k / size * self.total[key]
-            found = np.searchsorted(self.cumulative, target, side="right")
-            self._guide = np.clip(found, self.start[key], self.end[key] - 1)
-        return self._guide
-
-    def draw_by_weight(self, group_cumulative: np.ndarray, group_uniforms: np.ndarray,
-                       uniforms: np.ndarray) -> np.ndarray:
-        """Posts (A, q): per row a group drawn by weight, then a post of it.
-
-        ``group_cumulative`` (A, G) are each row's cumulative group weights, float64
-        (:func:`cumulative_weights`). The composition of :func:`draw_categories` and
-        :meth:`draw`, in one pass.
-        """
-        if compiled() and len(self.posts):
-            return _draw_by_weight(group_cumulative,
-                                   np.ascontiguousarray(group_uniforms, dtype=np.float64),
-                                   np.ascontiguousarray(uniforms, dtype=np.float64),
-                                   self.posts, self.cumulative, self.start, self.end,
-                                   self.base, self.total, self.guide)
-        return self.draw(pick_categories(group_cumulative, group_uniforms), uniforms)
+    def alias(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each entry's chance to keep its own post (n,) float64 and its alias's post id (n,)."""
+        if self._alias is None:
+            build = _alias_tables if compiled() else _alias_tables_numpy
+            accept, alias = build(self.weights, self.start, self.end, self.total)
+            self._alias = accept, self.posts[alias]
+        return self._alias
 
     def draw(self, groups: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """One post per entry of ``groups`` (any shape, -1 = none), given uniforms in [0, 1)."""
         if len(self.posts) == 0:
             return np.full(groups.shape, NO_POST, dtype=np.int64)
+        accept, alias = self.alias
         if compiled():
             flat = _draw_from_pools(np.ascontiguousarray(groups, dtype=np.int64).ravel(),
                                     np.ascontiguousarray(uniforms, dtype=np.float64).ravel(),
-                                    self.posts, self.cumulative, self.start, self.end,
-                                    self.base, self.total, self.guide)
+                                    self.posts, alias, accept, self.start, self.end, self.total)
             return flat.reshape(groups.shape)
         safe = np.maximum(groups, 0)
-        total = self.total[safe]
-        # The first post whose cumulative weight passes base + u x total, within the group.
-        target = self.base[safe] + uniforms * total
-        index = np.searchsorted(self.cumulative, target, side="right")
-        index = np.clip(index, self.start[safe], np.maximum(self.end[safe] - 1, 0))
-        empty = (groups < 0) | (total <= 0)
-        return np.where(empty, NO_POST, self.posts[np.minimum(index, len(self.posts) - 1)])
+        size = self.end[safe] - self.start[safe]
+        scaled = uniforms * size
+        entry = np.minimum(scaled.astype(np.int64), np.maximum(size - 1, 0))
+        at = np.minimum(self.start[safe] + entry, len(self.posts) - 1)
+        drawn = np.where(scaled - entry < accept[at], self.posts[at], alias[at])
+        empty = (groups < 0) | ~(self.total[safe] > 0)
+        return np.where(empty, NO_POST, drawn)
 
 
 @kernel()
-def _draw_from_pools(groups, uniforms, posts, cumulative, start, end, base, total,
-                     guide):  # pragma: no cover
+def _draw_from_pools(groups, uniforms, posts, alias, accept, start, end,
+                     total):  # pragma: no cover
     drawn = np.empty(len(groups), dtype=np.int64)
     for i in prange(len(groups)):
-        drawn[i] = _pool_post(groups[i], uniforms[i], posts, cumulative, start, end, base, total,
-                              guide)
-    return drawn
-
-
-@kernel()
-def _draw_by_weight(group_cumulative, group_uniforms, uniforms, posts, cumulative, start, end,
-                    base, total, guide):  # pragma: no cover
-    n_rows, n_groups = group_cumulative.shape
-    drawn = np.empty(uniforms.shape, dtype=np.int64)
-    n_blocks = max(1, -(-n_rows // 1024))
-    for block in prange(n_blocks):
-        normalised = np.empty(n_groups, dtype=np.float64)
-        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            row_total = _normalise_row(group_cumulative, row, normalised)
-            for j in range(uniforms.shape[1]):
-                group = _first_above(normalised, group_uniforms[row, j]) if row_total > 0 else -1
-                drawn[row, j] = _pool_post(group, uniforms[row, j], posts, cumulative, start,
-                                           end, base, total, guide)
+        drawn[i] = _pool_post(groups[i], uniforms[i], posts, alias, accept, start, end, total)
     return drawn
 
 
 @kernel(inline=True)
-def _pool_post(group, uniform, posts, cumulative, start, end, base, total,
-               guide):  # pragma: no cover
-    safe = max(group, 0)
-    if group < 0 or not total[safe] > 0:
+def _pool_post(group, uniform, posts, alias, accept, start, end, total):  # pragma: no cover
+    if group < 0 or not total[group] > 0:
         return NO_POST
-    first, last = start[safe], end[safe] - 1
-    target = base[safe] + uniform * total[safe]
-    # Start where the guide points, then step to the first cumulative weight above the
-    # target (clipped to the group): the same post as a binary search, in O(1) steps.
-    index = guide[first + min(int(uniform * (last - first + 1)), last - first)]
-    while index > first and cumulative[index - 1] > target:
-        index -= 1
-    while index < last and cumulative[index] <= target:
-        index += 1
-    return posts[index]
+    size = end[group] - start[group]
+    scaled = uniform * size
+    entry = min(int(scaled), size - 1)
+    at = start[group] + entry
+    return posts[at] if scaled - entry < accept[at] else alias[at]
+
+
+def _alias_tables_numpy(weights: np.ndarray, start: np.ndarray, end: np.ndarray,
+                        total: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The twin of :func:`_alias_tables`, group by group in Python (built once per pool)."""
+    accept = np.ones(len(weights))
+    alias = np.arange(len(weights))
+    for group in range(len(start)):
+        first, last = int(start[group]), int(end[group])
+        if last == first or not total[group] > 0:
+            continue
+        size = last - first
+        scaled = [float(w) * size / float(total[group]) for w in weights[first:last]]
+        small = [i for i in range(size) if scaled[i] < 1.0]
+        large = [i for i in range(size) if not scaled[i] < 1.0]
+        while small and large:
+            below, above = small.pop(), large.pop()
+            accept[first + below], alias[first + below] = scaled[below], first + above
+            scaled[above] = (scaled[above] + scaled[below]) - 1.0
+            (small if scaled[above] < 1.0 else large).append(above)
+    return accept, alias
+
+
+@kernel()
+def _alias_tables(weights, start, end, total):  # pragma: no cover
+    # Vose's method per group: entries below the mean weight take an alias above it; what
+    # is left (the rest of the mass, or rounding) keeps its own post.
+    accept = np.ones(len(weights))
+    alias = np.arange(len(weights))
+    small = np.empty(len(weights), dtype=np.int64)
+    large = np.empty(len(weights), dtype=np.int64)
+    scaled = np.empty(len(weights))
+    for group in range(len(start)):
+        first, last = start[group], end[group]
+        if last == first or not total[group] > 0:
+            continue
+        size = last - first
+        n_small, n_large = 0, 0
+        for i in range(size):
+            scaled[i] = weights[first + i] * size / total[group]
+            if scaled[i] < 1.0:
+                small[n_small] = i
+                n_small += 1
+        for i in range(size):
+            if not scaled[i] < 1.0:
+                large[n_large] = i
+                n_large += 1
+        while n_small > 0 and n_large > 0:
+            n_small -= 1
+            n_large -= 1
+            below, above = small[n_small], large[n_large]
+            accept[first + below], alias[first + below] = scaled[below], first + above
+            scaled[above] = (scaled[above] + scaled[below]) - 1.0
+            if scaled[above] < 1.0:
+                small[n_small] = above
+                n_small += 1
+            else:
+                large[n_large] = above
+                n_large += 1
+    return accept, alias
 
 
 def cumulative_weights(weights: np.ndarray) -> np.ndarray:

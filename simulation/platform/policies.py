@@ -21,8 +21,9 @@ import numpy as np
 from simulation.config.ranking import Ranking
 from simulation.core.records import Feed, LivePosts
 from simulation.core.sources import NO_POST, SOURCE_INDEX, SOURCES
+from simulation.kernels.counters import step_key
 from simulation.kernels.scoring import candidate_keys
-from simulation.kernels.selection import select_feed, select_within_allowance, stack_blocks, widen
+from simulation.kernels.selection import select_feed, select_within_allowance, stack_blocks
 from simulation.platform.predictions import engagement_score
 from simulation.platform.retrieval import (
     CandidatePools,
@@ -94,11 +95,13 @@ class ForYouPolicy:
         live, retrieval, predicted = self._step_pools(view)
         authors = posts.creator[live.ids].astype(np.int64)
         boost = source_boosts(view)
+        # The candidate draws' counter-based uniforms are keyed by this and by the viewer.
+        key = step_key(rng)
         blocks = []
         for start in range(0, len(viewers), FEED_BLOCK):
             block = slice(start, start + FEED_BLOCK)
-            candidates, source, affinity = self._candidates(retrieval, viewers[block],
-                                                            feed_length[block], rng)
+            candidates, source, affinity = retrieval.candidates(viewers[block], feed_length[block],
+                                                                key, rng)
             keys, priority = candidate_keys(candidates, affinity, source, predicted, authors,
                                             boost, live.first, config.affinity_exponent,
                                             config.same_author_penalty, config.temperature, rng)
@@ -107,44 +110,6 @@ class ForYouPolicy:
         allowance = view.tiers.allowance(posts, live.ids)
         return select_within_allowance(candidates, keys, source, feed_length, viewers,
                                        allowance, live, priority)
-
-    def _candidates(self, retrieval: CandidatePools, viewers: np.ndarray, feed_length: np.ndarray,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Stage 1: admitted candidates (A, W), compact, with their sources and affinities.
-
-        Sources the viewer chose (follows, friends' shares) come first so that when a post
-        arrives twice, its ungated copy is kept. Viewers whose feed cannot be filled yet
-        get further draws from the recommendation sources.
-        """
-        rounds = self.config.retrieval_rounds
-        candidates, source, affinity, count = retrieval.admit(
-            viewers, *retrieval.draw(viewers, rng, "first"))
-        for round_ in range(rounds + 1):
-            short = np.flatnonzero(count < feed_length)
-            if len(short) == 0:
-                break
-            # The last round backfills from all live posts, by reach weight and
-            # regardless of affinity: a platform never leaves a feed empty.
-            more, more_source = retrieval.draw(viewers[short], rng,
-                                               "backfill" if round_ == rounds else "more")
-            if more.shape[1] == 0:
-                break
-            # The short rows' admitted candidates, then the new draws, admitted together;
-            # every earlier candidate is admitted again, so rows only grow.
-            kept = int(count[short].max(initial=0))
-            merged = retrieval.admit(
-                viewers[short], np.concatenate([candidates[short, :kept], more], axis=1),
-                np.concatenate([source[short, :kept], more_source], axis=1))
-            width = int(merged[3].max(initial=0))
-            if width > candidates.shape[1]:
-                candidates, source, affinity = (widen(values, width, fill) for values, fill in (
-                    (candidates, NO_POST), (source, 0), (affinity, 0)))
-            for values, update in zip((candidates, source, affinity), merged, strict=False):
-                values[short, :width] = update[:, :width]
-            count[short] = merged[3]
-        width = int(count.max(initial=0))
-        return tuple(np.ascontiguousarray(values[:, :width])
-                     for values in (candidates, source, affinity))
 
 
 class ChronologicalPolicy:

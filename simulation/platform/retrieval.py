@@ -13,9 +13,10 @@ import numpy as np
 from simulation.config.ranking import Ranking
 from simulation.core.records import LivePosts
 from simulation.core.sources import GATED_SOURCES, NO_POST, SOURCE_INDEX, SOURCES
-from simulation.kernels.admission import admit, drop_duplicates
+from simulation.kernels.admission import drop_duplicates
+from simulation.kernels.candidates import Retrieval
 from simulation.kernels.interests import unit_rows
-from simulation.kernels.pools import WeightedPools, cumulative_weights, draw_followed
+from simulation.kernels.pools import WeightedPools, draw_followed
 from simulation.platform.view import PlatformView
 from simulation.state.posts import live_posts as state_live_posts
 
@@ -62,7 +63,13 @@ def draw_following(view: PlatformView, viewers: np.ndarray, pools: WeightedPools
 
 
 class CandidatePools:
-    """One step's candidate pools for the For-You policy, built once and drawn from per round."""
+    """One step's candidate pools for the For-You policy, built once and drawn from per block.
+
+    The pools of every source are one :class:`WeightedPools` (``kernels/candidates.py``):
+    the creators' live posts (following), then per topic source (interest: posts past
+    their test; exploration: posts in their test; trending: posts in wide tiers) and for
+    the backfill (every live post) the posts of each topic, by reach weight.
+    """
 
     def __init__(self, view: PlatformView, live: LivePosts, config: Ranking):
         posts, tiers = view.posts, view.tiers
@@ -71,78 +78,57 @@ class CandidatePools:
         reach = tiers.weight[live.tier] * eligibility * live.freshness
         testing = tiers.in_test(posts, live.ids)
         topic = posts.primary_topic[live.ids].astype(np.int64)
-        n_topics = len(view.config.topics)
+        n_topics, n_creators = len(view.config.topics), view.creators.size
         wide = live.tier >= tiers.config.trending_min_tier
-
-        def by_topic(among: np.ndarray) -> WeightedPools:
+        quotas = config.candidates
+        topic_sources = (("interest", quotas.interest, ~testing),
+                         ("exploration", quotas.exploration, testing),
+                         ("trending", quotas.trending, wide))
+        keys, ids, weights = pool_entries(view, "creator", posts.creator[live.ids], live.ids,
+                                          live.freshness * eligibility)
+        entries = [(keys.astype(np.int64), ids, weights)]
+        everything = np.ones(len(live.ids), dtype=bool)
+        for pool, among in enumerate([among for _, _, among in topic_sources] + [everything]):
             # Filed under the primary topic, and under more topics where a lever says so.
-            return WeightedPools(*pool_entries(view, "topic", topic[among], live.ids[among],
-                                               reach[among]), n_topics)
+            keys, ids, weights = pool_entries(view, "topic", topic[among], live.ids[among],
+                                              reach[among])
+            entries.append((n_creators + pool * n_topics + keys.astype(np.int64), ids, weights))
+        pools = WeightedPools(*(np.concatenate(column) for column in zip(*entries, strict=True)),
+                              n_creators + (len(topic_sources) + 1) * n_topics)
+        view.history.ensure(posts.size)  # every live post has its place in the ring
+        gated = np.array([name in GATED_SOURCES for name in SOURCES] + [False])
+        self.retrieval = Retrieval(
+            pools, n_creators, n_topics, (SOURCE_INDEX["following"], quotas.following),
+            [(SOURCE_INDEX[name], quota) for name, quota, _ in topic_sources],
+            (SOURCE_INDEX["backfill"], quotas.trending + quotas.interest),
+            config.retrieval_rounds, view.follows.table, view.estimates.estimate,
+            view.estimates.unit, live.first, unit_rows(posts.topic[live.ids]),
+            tiers.affinity_bar[live.tier], gated)
 
-        self.following = creator_pools(view, live, live.freshness * eligibility)
-        self.interest = by_topic(~testing)
-        self.exploration = by_topic(testing)
-        self.trending = by_topic(wide)
-        self.everything = by_topic(np.ones(len(live.ids), dtype=bool))
-        self.units = unit_rows(posts.topic[live.ids])  # (n_live, T)
-        self.bar = tiers.affinity_bar[live.tier]  # (n_live,)
-        self.gated = np.array([name in GATED_SOURCES for name in SOURCES] + [False])
+    def candidates(self, viewers: np.ndarray, feed_length: np.ndarray, key: np.uint64,
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stage 1 for a block of active viewers (A,): admitted candidates (A, W), compact,
+        with their sources and affinities (``Retrieval.candidates``).
 
-    def draw(self, viewers: np.ndarray, rng: np.random.Generator,
-             kind: str) -> tuple[np.ndarray, np.ndarray]:
-        """Candidates (A, Q) and their sources (A, Q).
-
-        ``kind``: "first" draws every source; "more" the recommendation sources
-        again; "backfill" any live post by reach weight, not gated by affinity.
+        Friends' shares and the levers' sources are drawn here, by block, and go after the
+        followed creators' posts: sources the viewer chose come first, so that when a post
+        arrives twice its ungated copy is kept.
         """
-        view, quotas, n = self.view, self.quotas, len(viewers)
-        columns: list[np.ndarray] = []
+        view, quotas = self.view, self.quotas
+        given: list[np.ndarray] = []
         sources: list[int] = []
-
-        def add(name: str, drawn: np.ndarray) -> None:
-            columns.append(drawn)
-            sources.extend([SOURCE_INDEX[name]] * drawn.shape[1])
-
-        topic_weights = cumulative_weights(view.estimates.estimate[viewers])
-
-        def by_topic(pools: WeightedPools, quota: int) -> np.ndarray:
-            # Every source is personal: a topic drawn from the platform's estimate of the
-            # viewer's interests, then a post of that topic in proportion to its weight.
-            return pools.draw_by_weight(topic_weights, rng.random((n, quota)),
-                                        rng.random((n, quota)))
-
-        if kind == "backfill":
-            add("backfill", by_topic(self.everything, quotas.trending + quotas.interest))
-        if kind == "first" and quotas.following:
-            add("following", draw_following(view, viewers, self.following, quotas.following, rng))
-        if kind == "first" and quotas.shared:
-            add("shared", view.inbox.take(viewers, view.active, quotas.shared, view.hour))
-        if kind == "first":
-            for lever_source in view.candidate_sources:
-                add(lever_source.source, lever_source.draw(view, viewers, self.live, rng))
-        if kind != "backfill":
-            for name, quota, pools in (("interest", quotas.interest, self.interest),
-                                       ("exploration", quotas.exploration, self.exploration),
-                                       ("trending", quotas.trending, self.trending)):
-                if quota:
-                    add(name, by_topic(pools, quota))
-        if not columns:
-            return np.full((n, 0), NO_POST, dtype=np.int64), np.zeros((n, 0), dtype=np.int8)
-        candidates = np.concatenate(columns, axis=1)
-        source = np.broadcast_to(np.array(sources, dtype=np.int8), candidates.shape).copy()
-        return candidates, source
-
-    def admit(self, viewers: np.ndarray, candidates: np.ndarray,
-              source: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Drop repeats, seen and non-live posts, and gated posts below their tier's affinity bar.
-
-        Returns compact rows (A, Q) of the admitted candidates, their sources and the
-        viewer-post affinities, and the number admitted per row (A,). A friend may share a
-        post that is no longer live; feeds only carry live posts.
-        """
-        view, history = self.view, self.view.history
-        # (ids below the live window are dropped by admit; they never raise the maximum
-        # beyond posts the ring already has room for)
-        history.ensure(int(candidates.max(initial=0)) + 1)
-        return admit(candidates, source, viewers, self.live.first, history.bits, history.capacity,
-                     view.estimates.unit[viewers], self.units, self.bar, self.gated)
+        if quotas.shared:
+            given.append(view.inbox.take(viewers, view.active, quotas.shared, view.hour))
+            sources += [SOURCE_INDEX["shared"]] * quotas.shared
+        for lever_source in view.candidate_sources:
+            drawn = lever_source.draw(view, viewers, self.live, rng)
+            given.append(drawn)
+            sources += [SOURCE_INDEX[lever_source.source]] * drawn.shape[1]
+        if given:
+            columns = np.concatenate(given, axis=1)
+        else:
+            columns = np.full((len(viewers), 0), NO_POST, dtype=np.int64)
+        history = view.history
+        return self.retrieval.candidates(viewers, feed_length, key, columns,
+                                         np.array(sources, dtype=np.int8), history.bits,
+                                         history.capacity)
