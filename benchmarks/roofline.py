@@ -14,14 +14,15 @@ of ``--steps`` steps (the split of ``EngagementModel.step``) and counts, per imp
 
 - **bytes streamed**: the per-step arrays each phase reads and writes, measured as the
   ``nbytes`` of every array of a step's size (active viewers or impressions) passed into
-  or returned by the phase's functions, plus the candidate draws and their uniforms. A
-  phase's temporaries are not counted, so this is a lower bound of its traffic;
+  or returned by the phase's functions (the candidate stage draws in registers and
+  writes only what it admits). A phase's temporaries are not counted, so this is a
+  lower bound of its traffic;
 - **random cache lines**: reads of tables too large for the cache (per viewer, or per
   viewer and creator) at positions known only at run time, counted by rule from the
   code: e.g. the candidate stage reads each active viewer's impression-history row
-  (capacity / 8 bytes) and interest estimates once per retrieval round; building the
+  (capacity / 8 bytes), interest estimates and follow-table row once; building the
   impressions reads five per-viewer attributes per active viewer and the familiarity and
-  follow tables per impression (the rules are in ``RANDOM_LINES`` below).
+  follow tables per impression (the rules are in :func:`random_lines` below).
 
 A phase's bound is bytes / copy bandwidth + random lines / random-access rate (both go
 through the same memory system, so their times add); the table gives each phase's
@@ -190,7 +191,7 @@ def instrument(meter: Meter) -> None:
     from simulation.platform import policies, retrieval
 
     # Feeds are built by blocks of active viewers (FEED_BLOCK): a block's arrays count too.
-    meter.wrap(policies.ForYouPolicy, "_candidates", "candidates", rows_at=2)
+    meter.wrap(retrieval.CandidatePools, "candidates", "candidates", rows_at=1)
     meter.wrap(policies, "candidate_keys", "scores")
     meter.wrap(policies, "stack_blocks", "selection")
     meter.wrap(policies, "select_within_allowance", "selection")
@@ -204,28 +205,15 @@ def instrument(meter: Meter) -> None:
     meter.wrap(model_module.EngagementModel, "_publish", "sessions and publishing",
                count_bytes=False)
 
-    draw = retrieval.CandidatePools.draw
-
-    def counted_draw(self, viewers, rng, kind):
-        candidates, source = draw(self, viewers, rng, kind)
-        if meter.on:
-            meter.counts["draws"] += candidates.size
-            meter.counts["draw_rows"] += len(viewers)
-            # written and read back: the draws, their sources and two uniforms (float64) each
-            meter.bytes["candidates"] += 2 * (candidates.nbytes + source.nbytes + 16 * candidates.size)
-        return candidates, source
-
-    retrieval.CandidatePools.draw = counted_draw
-
 
 def random_lines(model, meter: Meter, active: int, impressions: int, views: int) -> dict[str, float]:
     """Random cache lines of each phase over the timed steps, by rule (see the module's doc)."""
     history_row = max(1, math.ceil(model.history.capacity / 8 / LINE))
     creators_row = max(1, math.ceil(model.creators.size / LINE))  # the follow table's row (bool)
-    rows = meter.counts["draw_rows"]  # viewer rows drawn for, over all retrieval rounds
     return {
-        # per drawn row: history row, interest estimate and its unit vector, follow-table row
-        "candidates": rows * (history_row + 2 + creators_row),
+        # per active viewer (its rounds run one after another in one pass, on the same rows):
+        # history row, interest estimate and its unit vector, follow-table row
+        "candidates": active * (history_row + 2 + creators_row),
         # per active viewer: segment, intent, propensities, susceptibility, true interests;
         # per impression: familiarity and follow table at (viewer, creator)
         "impressions": 5 * active + 2 * impressions,
@@ -270,7 +258,7 @@ def run_step_phases(viewers: int, warm_up: int, steps: int, seed: int) -> dict:
     views = int(counted[EVENT_INDEX["views"]])
     return {"viewers": viewers, "warm_up": warm_up, "steps": steps, "seconds": wall,
             "impressions": impressions, "views": views, "active": active,
-            "draws": meter.counts["draws"], "phase_seconds": dict(meter.seconds),
+            "phase_seconds": dict(meter.seconds),
             "phase_bytes": dict(meter.bytes),
             "phase_random_lines": random_lines(model, meter, active, impressions, views),
             "peak_memory_mib": peak_memory_mb()}

@@ -1,4 +1,7 @@
 """Admitting candidates: drop repeats, seen posts, and gated posts below their tier's bar.
+
+The numpy formulation, over whole (viewers x candidates) matrices: the twin of the
+compiled candidate stage (``kernels/candidates.py``), which admits each draw as it is made.
 """
 
 from __future__ import annotations
@@ -7,7 +10,6 @@ import numpy as np
 
 from simulation.core.sources import NO_POST
 from simulation.kernels.bitsets import test_positions
-from simulation.kernels.compiler import compiled, kernel, prange
 
 
 def drop_duplicates(candidates: np.ndarray) -> np.ndarray:
@@ -51,9 +53,6 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     as compact rows of the input's width (A, Q) (see :func:`compact_rows`), and the
     number admitted in each row (A,).
     """
-    if compiled():  # the kernel skips ids below first_live itself
-        return _admit(candidates, source, viewers, first_live, seen_bits, capacity,
-                      viewer_units, post_units, bar, gated)
     candidates = np.where(candidates < first_live, NO_POST, candidates)
     candidates = drop_duplicates(candidates)
     seen = test_positions(seen_bits, viewers[:, None], np.maximum(candidates, 0) % capacity)
@@ -64,43 +63,6 @@ def admit(candidates: np.ndarray, source: np.ndarray, viewers: np.ndarray, first
     admitted = np.where(blocked, NO_POST, candidates)
     return (*compact_rows(admitted, source, affinities, trim=False),
             (admitted >= 0).sum(axis=1))
-
-
-@kernel()
-def _admit(candidates, source, viewers, first_live, bits, capacity, viewer_units, post_units,
-           bar, gated):  # pragma: no cover
-    n_rows, width = candidates.shape
-    n_topics = post_units.shape[1]
-    admitted = np.full((n_rows, width), NO_POST, dtype=np.int64)
-    sources = np.zeros((n_rows, width), dtype=np.int8)  # past the end: 0, as compact_rows
-    affinities = np.zeros((n_rows, width), dtype=np.float32)
-    counts = np.zeros(n_rows, dtype=np.int64)
-    n_blocks = max(1, -(-n_rows // 1024))
-    for block in prange(n_blocks):
-        # The row in which each live post was last met: a repeat within a row is a duplicate.
-        met_in = np.full(len(bar), -1, dtype=np.int64)
-        for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            viewer, at = viewers[row], 0
-            for j in range(width):
-                post = candidates[row, j]
-                if post < first_live or post < 0:
-                    continue
-                local = post - first_live
-                if met_in[local] == row:
-                    continue
-                met_in[local] = row
-                position = post % capacity
-                if (bits[viewer, position >> 3] >> (position & 7)) & 1:
-                    continue
-                total = post_units[local, 0] * viewer_units[row, 0]
-                for topic in range(1, n_topics):
-                    total += post_units[local, topic] * viewer_units[row, topic]
-                if gated[source[row, j]] and total < bar[local]:
-                    continue
-                admitted[row, at], sources[row, at], affinities[row, at] = post, source[row, j], total
-                at += 1
-            counts[row] = at
-    return admitted, sources, affinities, counts
 
 
 def compact_rows(candidates: np.ndarray, *companions: np.ndarray,
@@ -116,22 +78,8 @@ def compact_rows(candidates: np.ndarray, *companions: np.ndarray,
     arrays = (candidates, *companions)
     result = tuple(np.full((len(candidates), width), NO_POST if index == 0 else 0,
                            dtype=values.dtype) for index, values in enumerate(arrays))
-    if compiled():
-        for values, moved in zip(arrays, result, strict=True):
-            _compact_into(values, valid, moved)
-        return result
     order = np.argsort(~valid, axis=1, kind="stable")[:, :width]
     kept = np.take_along_axis(valid, order, axis=1)
     for values, moved in zip(arrays, result, strict=True):
         np.copyto(moved, np.take_along_axis(values, order, axis=1), where=kept)
     return result
-
-
-@kernel()
-def _compact_into(values, valid, moved):  # pragma: no cover
-    for row in prange(values.shape[0]):
-        at = 0
-        for j in range(values.shape[1]):
-            if valid[row, j]:
-                moved[row, at] = values[row, j]
-                at += 1

@@ -228,7 +228,8 @@ def difference(arm: Sequence[float] | np.ndarray, reference: Sequence[float] | n
 def method_note(intervals: Sequence[Interval]) -> str:
     """One sentence naming the methods of some intervals, and a warning for few runs."""
     methods = sorted({i.method.split(",")[0] for i in intervals if i.defined and i.n > 1})
-    smallest = min((i.n for i in intervals if i.n > 0), default=0)
+    # A quantity seen in one run only has no interval, so it does not hide the warning.
+    smallest = min((i.n for i in intervals if i.n > 1), default=0)
     text = (f"{100 * CONFIDENCE:g}% intervals: " + "; ".join(methods) + "." if methods else "")
     if 1 < smallest < FEW_RUNS:
         text += (f" Warning: only {smallest} runs; intervals from fewer than {FEW_RUNS} runs "

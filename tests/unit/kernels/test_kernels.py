@@ -20,12 +20,12 @@ from simulation.core.events import EVENTS, event_bits
 from simulation.core.records import LivePosts
 from simulation.experiments.runs import simulate
 from simulation.kernels import compiler as acceleration
-from simulation.kernels.admission import admit, compact_rows
+from simulation.kernels.candidates import Retrieval
 from simulation.kernels.compiler import use_compiled
 from simulation.kernels.counting import rank_within_groups, tally
 from simulation.kernels.gathers import take, take_pairs
 from simulation.kernels.interests import paired_cosine
-from simulation.kernels.pools import WeightedPools, cumulative_weights, draw_categories, draw_followed
+from simulation.kernels.pools import WeightedPools, draw_categories, draw_followed
 from simulation.kernels.scoring import penalise_repeated_authors
 from simulation.kernels.selection import select_feed, select_within_allowance
 from simulation.state.estimates import InterestEstimates
@@ -69,12 +69,39 @@ def case_pool_draws(rng):
     return pools(rng).draw(groups, rng.random(groups.shape))
 
 
-def case_draws_by_weight(rng):
-    weights = rng.random((400, 7)).astype(np.float32)
-    weights[::5] = 0.0  # rows that can draw nothing
-    weights[1::7, :3] = 0.0
-    return pools(rng).draw_by_weight(cumulative_weights(weights), rng.random((400, 11)),
-                                     rng.random((400, 11)))
+def case_alias_tables(rng):
+    return pools(rng, n_posts=2000, n_groups=12).alias
+
+
+def case_retrieval(rng):
+    # The fused candidate stage: followed creators' posts, given candidates, topic sources,
+    # further rounds and the backfill, admitted against the history, the bars and the gates.
+    n_viewers, n_creators, n_topics, first_live, n_posts = 300, 25, 6, 100, 700
+    n_live = n_posts - first_live
+    keys = np.concatenate([rng.integers(0, n_creators, n_live),
+                           n_creators + rng.integers(0, 4 * n_topics, 3 * n_live)])
+    ids = np.concatenate([np.arange(first_live, n_posts)] * 4)
+    weights = rng.random(len(ids)) * (rng.random(len(ids)) > 0.3)
+    weighted = WeightedPools(keys, ids, weights, n_creators + 4 * n_topics)
+    remembered = history(rng, n_viewers, n_posts, first_live)
+    estimate = (rng.random((n_viewers, n_topics)) * (rng.random((n_viewers, n_topics)) > 0.3)
+                ).astype(np.float32)
+    estimate[::17] = 0.0  # viewers the topic sources can give nothing
+    unit = rng.random((n_viewers, n_topics)).astype(np.float32)
+    unit /= np.linalg.norm(unit, axis=1, keepdims=True)
+    post_units = rng.random((n_live, n_topics)).astype(np.float32)
+    post_units /= np.linalg.norm(post_units, axis=1, keepdims=True)
+    retrieval = Retrieval(
+        weighted, n_creators, n_topics, (0, 4), [(2, 9), (3, 3), (4, 5)], (5, 6), 2,
+        rng.random((n_viewers, n_creators)) < 0.15, estimate, unit, first_live, post_units,
+        (rng.random(n_live) * 0.95).astype(np.float32),
+        np.array([False, False, True, True, True, False, False]))
+    viewers = np.sort(rng.choice(n_viewers, 200, replace=False))
+    given = rng.integers(first_live - 50, n_posts, (200, 3))  # dead posts, repeats
+    given[rng.random(given.shape) < 0.4] = -1
+    return retrieval.candidates(viewers, rng.integers(1, 40, 200), np.uint64(rng.integers(2**62)),
+                                given, np.array([1, 1, 6], dtype=np.int8), remembered.bits,
+                                remembered.capacity)
 
 
 def case_categories(rng):
@@ -101,32 +128,6 @@ def history(rng, n_viewers=60, n_posts=500, first_live=100) -> ImpressionHistory
     viewers = rng.integers(0, n_viewers, 3000)
     remembered.mark(viewers, rng.integers(first_live, n_posts, 3000))
     return remembered
-
-
-def case_admission(rng):
-    first_live, n_posts, n_viewers = 100, 500, 60
-    remembered = history(rng, n_viewers, n_posts, first_live)
-    viewers = np.sort(rng.choice(n_viewers, 40, replace=False))
-    candidates = rng.integers(first_live - 30, n_posts, (40, 50))  # repeats, dead posts
-    candidates[rng.random(candidates.shape) < 0.1] = -1
-    source = rng.integers(-1, 6, candidates.shape).astype(np.int8)
-    units = rng.random((n_posts - first_live, 8)).astype(np.float32)
-    units /= np.linalg.norm(units, axis=1, keepdims=True)
-    viewer_units = rng.random((40, 8)).astype(np.float32)
-    viewer_units /= np.linalg.norm(viewer_units, axis=1, keepdims=True)
-    bar = (rng.random(n_posts - first_live) * 0.9).astype(np.float32)
-    gated = np.array([False, True, True, True, False, False, False])
-    candidates = np.where(candidates < first_live, -1, candidates)
-    remembered.ensure(int(candidates.max(initial=0)) + 1)
-    return admit(candidates, source, viewers, first_live, remembered.bits, remembered.capacity,
-                 viewer_units, units, bar, gated)
-
-
-def case_compaction(rng):
-    candidates = rng.integers(-1, 50, (100, 30))
-    candidates[rng.random(candidates.shape) < 0.5] = -1
-    return compact_rows(candidates, rng.integers(0, 5, (100, 30)).astype(np.int8),
-                        rng.random((100, 30)).astype(np.float32))
 
 
 def case_history(rng):
@@ -230,8 +231,8 @@ def case_feeds_within_allowance_ties(rng):
     return feed.posts, feed.source, feed.column
 
 
-CASES = [case_pool_draws, case_draws_by_weight, case_categories, case_followed, case_ranks,
-         case_admission, case_compaction, case_history, case_tallies, case_tallies_in_parts,
+CASES = [case_pool_draws, case_alias_tables, case_retrieval, case_categories, case_followed, case_ranks,
+         case_history, case_tallies, case_tallies_in_parts,
          case_gathers, case_familiarity,
          case_interest_learning, case_cosines, case_author_penalty, case_feeds,
          case_feeds_within_allowance, case_feeds_within_allowance_ties]

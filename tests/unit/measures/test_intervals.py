@@ -83,3 +83,5 @@ def test_few_runs_are_flagged_in_the_method_note():
     assert interval([1, 2, 3], POSITIVE).few and not interval(range(1, FEW_RUNS + 1)).few
     note = method_note([interval([1, 2, 3], POSITIVE), interval([0.1, 0.2, 0.3], UNIT)])
     assert "log scale" in note and "logit" in note and "Warning: only 3 runs" in note
+    # A quantity defined in one run only (no interval) does not hide the warning.
+    assert "Warning: only 3 runs" in method_note([interval([1, 2, 3], POSITIVE), interval([4.0])])
