@@ -175,6 +175,7 @@ class EngagementModel(Model):
             tallies=Tallies.empty(config.ranking.max_feed_length),
             initial_followers=self.initial_followers,
             active=np.zeros(population.size, dtype=bool), tiers=self.tiers,
+            retrieval_seed=stream(root, "retrieval"),
             pool_filings=tuple(self._hooks["pool_entries"]),
             candidate_sources=tuple(source for lever in self.levers.values()
                                     if (source := lever.candidate_source()) is not None))

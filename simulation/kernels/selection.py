@@ -177,16 +177,24 @@ def _withdraw_over_allowance(candidates, keys, source, priority, feed_length, al
         if start[n_live] == 0:
             return
         contested = np.flatnonzero(start[1:] > start[:-1])
-        # The contested impressions, grouped by post in feed order (row, then slot).
+        # The contested impressions, grouped by post in feed order (row, then slot): each
+        # block of rows fills its own stretch of every contested post's members.
+        block_start = np.empty((n_blocks, n_live), dtype=np.int64)
+        for local in contested:
+            at = start[local]
+            for block in range(n_blocks):
+                block_start[block, local] = at
+                at += partial[block, local]
         member_row = np.empty(start[n_live], dtype=np.int64)
         member_slot = np.empty(start[n_live], dtype=np.int64)
-        filled = start[:-1].copy()
-        for row in range(n_rows):
-            for slot in range(width):
-                local = posts[row, slot] - first
-                if posts[row, slot] >= 0 and counts[local] > allowance[local]:
-                    member_row[filled[local]], member_slot[filled[local]] = row, slot
-                    filled[local] += 1
+        for block in prange(n_blocks):
+            filled = block_start[block]
+            for row in range(block * 4096, min(n_rows, (block + 1) * 4096)):
+                for slot in range(width):
+                    local = posts[row, slot] - first
+                    if posts[row, slot] >= 0 and counts[local] > allowance[local]:
+                        member_row[filled[local]], member_slot[filled[local]] = row, slot
+                        filled[local] += 1
         changed[:] = False
         for index in prange(len(contested)):
             local = contested[index]

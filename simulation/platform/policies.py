@@ -20,6 +20,7 @@ import numpy as np
 
 from simulation.config.ranking import Ranking
 from simulation.core.records import Feed, LivePosts
+from simulation.core.seeding import step_generator
 from simulation.core.sources import NO_POST, SOURCE_INDEX, SOURCES
 from simulation.kernels.counters import step_key
 from simulation.kernels.scoring import candidate_keys
@@ -95,8 +96,9 @@ class ForYouPolicy:
         live, retrieval, predicted = self._step_pools(view)
         authors = posts.creator[live.ids].astype(np.int64)
         boost = source_boosts(view)
-        # The candidate draws' counter-based uniforms are keyed by this and by the viewer.
-        key = step_key(rng)
+        # The candidate draws' counter-based uniforms are keyed by this and by the viewer: the
+        # step's key of the retrieval stream, the same in every scenario run with the seed.
+        key = step_key(step_generator(view.retrieval_seed, view.step))
         blocks = []
         for start in range(0, len(viewers), FEED_BLOCK):
             block = slice(start, start + FEED_BLOCK)

@@ -54,5 +54,9 @@ class PlatformView(PlatformState):
     retrieval: what the ranking policies and the levers get."""
 
     tiers: StagedDistribution
+    retrieval_seed: np.random.SeedSequence
+    """The candidate stage's stream: each step's key of its counter-based uniforms comes from
+    ``step_generator(retrieval_seed, step)``, so that a viewer's draws in a step are the same
+    in every scenario run with the seed (common random numbers), whatever the ranking drew."""
     pool_filings: tuple[PoolFiling, ...] = ()
     candidate_sources: tuple[CandidateSource, ...] = ()

@@ -52,7 +52,7 @@ def record_reactions(state: PlatformState, imp: Impressions, reactions: Reaction
     tallies.sources += tally(imp.source, bits, len(SOURCES)).T
     step_totals = tally(np.zeros(len(imp), dtype=np.int64), bits, 1)[0].astype(np.float64)
     state.rates.record(step_totals, float(reactions.watch_fraction.sum()))
-    state.followers.record(imp, reactions)
+    state.followers.record(imp, bits)
 
     # What viewers learned, and what the platform learned about them.
     state.history.mark(imp.viewer, imp.post)

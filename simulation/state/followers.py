@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.events import EVENTS
-from simulation.core.records import Impressions, Reactions
+from simulation.core.records import Impressions
+from simulation.kernels.counting import tally
 
 
 class FollowerLedger:
@@ -23,10 +24,7 @@ class FollowerLedger:
     def __init__(self, n_creators: int):
         self.counts = np.zeros((n_creators, 2, len(EVENTS)), dtype=np.int64)
 
-    def record(self, imp: Impressions, reactions: Reactions) -> None:
-        """Add one step's impressions (n,) and their events."""
-        n_cells = self.counts.shape[0] * 2
+    def record(self, imp: Impressions, bits: np.ndarray) -> None:
+        """Add one step's impressions (n,) and their events, as bit fields (n,) (``event_bits``)."""
         cell = imp.creator * 2 + imp.following.astype(np.int64)
-        for index, name in enumerate(EVENTS):
-            self.counts[:, :, index] += np.bincount(cell[reactions.events[name]],
-                                                    minlength=n_cells).reshape(-1, 2)
+        self.counts += tally(cell, bits, self.counts.shape[0] * 2).reshape(self.counts.shape)

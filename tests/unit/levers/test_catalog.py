@@ -50,7 +50,7 @@ def feeds_at(policy: str, steps_before: int = 3):
     for _ in range(steps_before):
         model.step()
     viewers, lengths = model.levers["catalog"].visitors(steps_before + 1, model.population.is_bot)
-    return model, model.policy.build_feeds(model, viewers, lengths, np.random.default_rng(5))
+    return model, model.policy.build_feeds(model.state, viewers, lengths, np.random.default_rng(5))
 
 
 def test_popularity_order_is_most_liked_first_and_random_order_differs_per_visitor():

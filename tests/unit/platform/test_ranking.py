@@ -30,7 +30,7 @@ def policy_feed(request):
                                                       model.config.ranking.max_feed_length)
     model.active[:] = False
     model.active[viewers] = True
-    feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths,
+    feed = make_policy(model.config.ranking).build_feeds(model.state, viewers, lengths,
                                                          np.random.default_rng(2))
     return request.param, model, viewers, lengths, feed
 
@@ -71,7 +71,7 @@ class TestPolicyContract:
     def test_reproducible_with_a_seed(self, policy_feed):
         name, model, viewers, lengths, feed = policy_feed
         again = make_policy(model.config.ranking).build_feeds(
-            model, viewers, lengths, np.random.default_rng(2))
+            model.state, viewers, lengths, np.random.default_rng(2))
         if name != "foryou":  # For-You consumes friends' shares from the inbox on first call
             assert np.array_equal(feed.posts, again.posts)
 
@@ -81,7 +81,7 @@ def test_foryou_respects_tier_affinity_bars():
     rng = np.random.default_rng(2)
     viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
     model.active[viewers] = True
-    feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
+    feed = make_policy(model.config.ranking).build_feeds(model.state, viewers, lengths, rng)
     rows, slots = np.nonzero(feed.posts >= 0)
     posts = feed.posts[rows, slots]
     gated = np.isin(feed.source[rows, slots], [SOURCE_INDEX[s] for s in GATED_SOURCES])
@@ -99,7 +99,7 @@ def test_foryou_never_exceeds_a_tier_budget_in_one_step():
     model.active[viewers] = True
     live = live_posts(model)
     allowance = model.tiers.allowance(model.posts, live.ids)
-    feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
+    feed = make_policy(model.config.ranking).build_feeds(model.state, viewers, lengths, rng)
     shown = np.bincount(feed.posts[feed.posts >= 0] - live.first, minlength=len(live.ids))
     assert (shown <= allowance).all()
 
@@ -108,7 +108,7 @@ def test_chronological_is_newest_first_from_followed_creators():
     model = warmed_model("chronological")
     rng = np.random.default_rng(4)
     viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
-    feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
+    feed = make_policy(model.config.ranking).build_feeds(model.state, viewers, lengths, rng)
     for viewer, row in zip(viewers, feed.posts, strict=True):
         row = row[row >= 0]
         assert model.follows.table[viewer, model.posts.creator[row]].all()
@@ -119,7 +119,7 @@ def test_popularity_is_most_liked_first():
     model = warmed_model("popularity")
     rng = np.random.default_rng(5)
     viewers, lengths = open_sessions(model.population, rng, 1.0, 48)
-    feed = make_policy(model.config.ranking).build_feeds(model, viewers, lengths, rng)
+    feed = make_policy(model.config.ranking).build_feeds(model.state, viewers, lengths, rng)
     for row in feed.posts[:200]:
         row = row[row >= 0]
         assert (np.diff(model.posts.displayed_likes[row]) <= 0).all()
