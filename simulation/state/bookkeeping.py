@@ -14,6 +14,7 @@ from simulation.core.events import EVENT_INDEX, EVENTS, REACH_EVENTS, event_bits
 from simulation.core.records import Impressions, Reactions
 from simulation.core.sources import PAID_SOURCES, SOURCE_INDEX, SOURCES
 from simulation.kernels.counting import rank_within_groups, tally
+from simulation.kernels.gathers import take
 from simulation.state.familiarity import EXPOSURE_BUCKETS
 from simulation.state.platform_state import PlatformState
 
@@ -56,9 +57,10 @@ def record_reactions(state: PlatformState, imp: Impressions, reactions: Reaction
 
     # What viewers learned, and what the platform learned about them.
     state.history.mark(imp.viewer, imp.post)
-    viewed = events["views"]
-    _record_exposures(state, imp, bits, events)
-    state.familiarity.expose(imp.viewer[viewed], imp.creator[viewed], state.hour)
+    viewed = np.flatnonzero(events["views"])
+    viewer, creator = take(imp.viewer, viewed), take(imp.creator, viewed)  # of each view
+    _record_exposures(state, imp, bits, viewer, creator)
+    state.familiarity.expose(viewer, creator, state.hour)
     followed = events["follows"]
     state.follows.add(imp.viewer[followed], imp.creator[followed])
     weights = state.config.platform.signal
@@ -67,22 +69,23 @@ def record_reactions(state: PlatformState, imp: Impressions, reactions: Reaction
     signal = (weights.watch * watched + weights.like * events["likes"]
               + weights.comment * events["comments"] + weights.share * events["shares"]
               + weights.save * events["saves"] + weights.follow * events["follows"])
-    state.estimates.learn(imp.viewer[viewed], posts.topic[imp.post[viewed]],
-                          signal[viewed].astype(np.float64))
+    first = int(imp.post.min(initial=0))
+    state.estimates.learn(viewer, take(posts.topic[first:], take(imp.post, viewed) - first),
+                          take(signal, viewed).astype(np.float64))
     shared = events["shares"]
     state.inbox.deliver(state.graph, imp.viewer[shared], imp.post[shared], state.hour)
 
 
 def _record_exposures(state: PlatformState, imp: Impressions, bits: np.ndarray,
-                      events: dict[str, np.ndarray]) -> None:
-    """Count events by the viewer's prior exposures to the creator, then add this step's."""
+                      viewer: np.ndarray, creator: np.ndarray) -> None:
+    """Count events by the viewer's prior exposures to the creator, then add this step's
+    views (their viewers and creators (m,))."""
     bucket = state.exposures.bucket(imp.viewer, imp.creator)
     n_buckets = len(EXPOSURE_BUCKETS)
     curve = state.tallies.exposures
     curve[0] += tally(bucket, bits, n_buckets)
     curve[1] += tally(bucket[imp.is_brand], bits[imp.is_brand], n_buckets)
-    viewed = events["views"]
-    state.exposures.expose(imp.viewer[viewed], imp.creator[viewed])
+    state.exposures.expose(viewer, creator)
 
 
 def _record_reach(state: PlatformState, imp: Impressions, bits: np.ndarray, first: int) -> None:
