@@ -3,9 +3,11 @@
 Writes a sweep of ``--runs`` small-platform runs (the like-weight grid of
 ``scenarios/sweeps/like_weight_vs_leads.toml`` at 10 values, ``--runs / 10`` replicates
 each), runs it with ``--workers`` local worker processes exactly as ``run.py sweep``
-does (``run_sweep``: local Dask cluster, run files written by the workers), and then
-runs ``--alone`` of its runs, spread over the plan, one after another in this process
-on one core (after one run that loads the kernels), as single runs.
+does (``run_sweep``: local Dask cluster, run files written by the workers), and times
+``--alone`` of its runs, spread over the plan, one after another in this process on one
+core (after one run that loads the kernels), as single runs: half of them just before the
+sweep and half just after (the same runs), since a virtual machine's speed drifts over
+minutes.
 
 Reported:
 
@@ -148,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{runs} runs of the small platform on {args.workers} workers; load average "
               f"{os.getloadavg()[0]:.2f}", flush=True)
         load_before = os.getloadavg()
+        # Half the single runs before the sweep and half after (the same runs): a virtual
+        # machine's speed drifts over minutes, and the ratio's denominator should not.
+        alone_before = single_runs(sweep, scratch / "alone-before", args.alone // 2)
         started, started_epoch = time.perf_counter(), time.time()
         outcome = run_sweep(sweep, scratch / "sweep", workers=args.workers, progress=False)
         wall = time.perf_counter() - started
@@ -161,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         if outcome.done != runs:
             raise RuntimeError(f"{runs - outcome.done} runs did not complete")
         load_sweep_end = os.getloadavg()
-        alone = single_runs(sweep, scratch / "alone", args.alone)
+        alone_after = single_runs(sweep, scratch / "alone-after", args.alone - args.alone // 2)
+        alone = alone_before + alone_after
         together = concurrent_runs(sweep, scratch / "together", args.alone, args.workers)
     single = statistics.mean(alone)
     shared = statistics.mean(together)
@@ -172,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         "overhead_seconds_per_run": (wall * args.workers - sum(inside)) / runs,
         "seconds_before_first_run": first_start, "seconds_after_last_run": after_last,
         "single_run_seconds": {"mean": single, "sd": statistics.stdev(alone) if len(alone) > 1
-                               else 0.0, "n": len(alone), "each": alone},
+                               else 0.0, "n": len(alone), "each": alone,
+                               "mean_before_sweep": statistics.mean(alone_before) if alone_before
+                               else None, "mean_after_sweep": statistics.mean(alone_after)},
         "ratio": wall / (runs * single / args.workers),
         "concurrent_run_seconds": {"mean": shared, "n": len(together), "each": together},
         "ratio_to_concurrent_runs": wall / (runs * shared / args.workers),
@@ -185,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
           f"workers {statistics.mean(inside):.2f} s each; overhead "
           f"{report['overhead_seconds_per_run']:.3f} s per run ({first_start:.1f} s before the first "
           f"run started, {after_last:.1f} s after the last one ended)")
-    print(f"single runs: {single:.2f} ± {report['single_run_seconds']['sd']:.2f} s (n = {len(alone)}); "
+    drift = (f"{statistics.mean(alone_before):.2f} s before the sweep, " if alone_before else "")
+    print(f"single runs: {single:.2f} ± {report['single_run_seconds']['sd']:.2f} s (n = {len(alone)}; "
+          f"{drift}{statistics.mean(alone_after):.2f} s after); "
           f"ratio {report['ratio']:.3f} (target <= 1.15); run files {report['run_file_bytes_mean']:,.0f} B")
     print(f"the same runs {args.workers} at a time in plain processes: {shared:.2f} s each "
           f"({shared / single:.2f}x alone); the sweep's ratio to them "

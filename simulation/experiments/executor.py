@@ -187,6 +187,7 @@ def run_row(task: RunTask, status: str, error: str | None = None,
 
 MEASURE_NAMES, MEASURE_VALUES = "measure_names", "measure_values"
 """The list columns of a run file that hold its measures, in the order of its row."""
+LIST_COLUMNS = frozenset((MEASURE_NAMES, MEASURE_VALUES))
 
 
 def run_file_table(row: pa.Table, metadata: dict[str, str]) -> pa.Table:
@@ -726,7 +727,7 @@ def assemble(sweep: Sweep, folder: Path) -> pa.Table:
         failed = folder / FAILED / f"{run.key}.json"
         try:
             if done.exists():
-                tables.append(row_of_run_file(pq.read_table(done)))
+                tables.append(pq.read_table(done))
             elif failed.exists():
                 record = json.loads(failed.read_text(encoding="utf-8"))
                 task = task_of(sweep, run, folder, False)
@@ -738,7 +739,43 @@ def assemble(sweep: Sweep, folder: Path) -> pa.Table:
                 "run file and computes damaged ones again.") from None
     if not tables:
         return pa.table({name: pa.array([], type=kind) for name, kind in IDENTITY})
-    return pa.concat_tables(tables, promote_options="default")
+    return rows_together(tables)
+
+
+def rows_together(tables: list[pa.Table]) -> pa.Table:
+    """One-row tables of runs (run files as read, or failed runs' rows) as one table, in order.
+
+    Row by row, each is widened (:func:`row_of_run_file`) and the rows concatenated, with
+    nulls where a row lacks a column: ~2 000 one-value columns built per run, 1.5 s for 100
+    runs at the end of a sweep. When every row is a run file in the list layout with the
+    same identity and parameter columns (a sweep whose runs all completed, the usual case),
+    the measures of all rows are instead laid out at once in a (runs x measures) matrix,
+    each measure a column in order of first appearance, null where a run has no such
+    measure: the same table.
+    """
+    kept_names = [[name for name in table.column_names if name not in LIST_COLUMNS]
+                  for table in tables]
+    if not all(set(table.column_names) >= LIST_COLUMNS for table in tables) or any(
+            names != kept_names[0] for names in kept_names[1:]):
+        return pa.concat_tables([row_of_run_file(table) for table in tables],
+                                promote_options="default")
+    kept = pa.concat_tables([table.drop_columns(list(LIST_COLUMNS)).replace_schema_metadata(None)
+                             for table in tables])
+    column_of: dict[str, int] = {}
+    rows = []
+    for table in tables:
+        names = table.column(MEASURE_NAMES).combine_chunks().flatten().to_pylist()
+        values = table.column(MEASURE_VALUES).combine_chunks().flatten()
+        rows.append(([column_of.setdefault(name, len(column_of)) for name in names],
+                     values.to_numpy(zero_copy_only=False), values.is_null().to_numpy(
+                         zero_copy_only=False)))
+    matrix = np.full((len(tables), len(column_of)), np.nan)
+    missing = np.ones(matrix.shape, dtype=bool)
+    for row, (columns, values, nulls) in enumerate(rows):
+        matrix[row, columns], missing[row, columns] = values, nulls
+    measures = [pa.array(matrix[:, j], pa.float64(), mask=missing[:, j] if missing[:, j].any()
+                         else None) for j in range(matrix.shape[1])]
+    return pa.table([*kept.columns, *measures], names=[*kept.column_names, *column_of])
 
 
 def _previous_sessions(folder: Path, notify: Callable[[str], None]) -> list[dict[str, Any]]:

@@ -9,15 +9,22 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from simulation.config.loading import ScenarioError
 from simulation.experiments.executor import (
     FAULT_VARIABLE,
+    MEASURE_NAMES,
+    MEASURE_VALUES,
     RUNS,
     TABLE,
     completed_keys,
     prepare_folder,
+    row_of_run_file,
+    rows_together,
     run_sweep,
 )
 from simulation.experiments.sweeps import load_sweep
@@ -88,6 +95,37 @@ def test_in_process_sweep_writes_one_row_per_run(grid_in_process):
     assert manifest["runs"] == 8 and manifest["root_entropy"] == "17"
     assert manifest["sessions"][-1]["ran"] == 8
     assert {p.name for p in (folder / RUNS).iterdir()} == {f"{k}.parquet" for k in table["run_key"]}
+
+
+def test_run_files_assemble_alike_column_by_column_and_row_by_row(grid_in_process):
+    # rows_together turns the measures of all runs into columns at once when every run file
+    # has the same names; widening each run and concatenating gives the same table.
+    _, folder, _ = grid_in_process
+    tables = [pq.read_table(path) for path in sorted((folder / RUNS).glob("*.parquet"))]
+    # A run file whose third measure is missing (null), beside NaNs the runs have themselves.
+    values = tables[0].column(MEASURE_VALUES).combine_chunks().flatten().to_pylist()
+    values[2] = None
+    tables[0] = tables[0].set_column(
+        tables[0].column_names.index(MEASURE_VALUES), MEASURE_VALUES,
+        pa.array([values], pa.list_(pa.float64())))
+    by_rows = pa.concat_tables([row_of_run_file(table) for table in tables],
+                               promote_options="default")
+    together = rows_together(tables)
+    assert together.schema == by_rows.schema and together.num_columns > 1000
+    assert together.to_pandas().equals(by_rows.to_pandas())  # NaN where NaN or null...
+    assert all(pc.is_null(a).equals(pc.is_null(b))  # ...and null exactly where null
+               for a, b in zip(together.columns, by_rows.columns, strict=True))
+    measures = [column for name, column in zip(together.column_names, together.columns,
+                                               strict=True) if "." in name
+                and not name.startswith("param.")]
+    # Runs differ in which measures they have (a brand without educational posts has no
+    # by_style.educational): those are null, as is the one value taken out above.
+    names = [set(table.column(MEASURE_NAMES).combine_chunks().flatten().to_pylist())
+             for table in tables]
+    assert set.union(*names) != set.intersection(*names)
+    assert sum(column.null_count for column in measures) == 1 + sum(
+        len(set.union(*names) - own) for own in names)
+    assert any(pc.any(pc.is_nan(column)).as_py() for column in measures)
 
 
 def test_one_and_two_workers_give_identical_tables(grid_in_process):
