@@ -21,7 +21,7 @@ import numpy as np
 from simulation.core.sources import NO_POST
 from simulation.kernels.admission import admit
 from simulation.kernels.compiler import compiled, kernel, prange
-from simulation.kernels.counters import GAMMA, _mix, _uniform, row_keys, uniforms
+from simulation.kernels.counters import _row_key, _uniform, row_keys, uniforms
 from simulation.kernels.pools import (
     WeightedPools,
     _first_above,
@@ -211,7 +211,7 @@ def _retrieve(viewers, feed_length, key, given, given_source, follows, following
         followed_cumulative = np.empty(n_creators, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
             viewer = viewers[row]
-            row_key = _mix(key + (np.uint64(viewer) + np.uint64(1)) * GAMMA)
+            row_key = _row_key(key, viewer)
             tag = row * (rounds + 3)
             running = 0.0
             for t in range(n_topics):
