@@ -560,6 +560,11 @@ LOCAL_CLUSTER = {
     # small runs took 0.72-0.76 s inside the workers with it, 0.58 s without (0.60-0.62 s
     # alone; benchmarks/sweep_speed.py, docs/performance.md). A sweep does not read it.
     "distributed.worker.profile.enabled": False,
+    # A worker is sent one run at a time; runs submitted beyond that wait at the scheduler,
+    # which hands the next to a worker as soon as its run ends, without the driver's round
+    # trip (execute_on_dask, ``queued_per_thread``). A run waiting there is on no worker, so
+    # a dying worker takes only its own run down.
+    "distributed.scheduler.worker-saturation": 1.0,
 }
 """Dask settings of the local cluster a sweep starts (an existing cluster keeps its own)."""
 
@@ -573,7 +578,8 @@ class NoWorkersError(RuntimeError):
 
 def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client: Any,
                     on_status: Callable[[RunStatus], None],
-                    no_workers_seconds: float = NO_WORKERS_SECONDS) -> None:
+                    no_workers_seconds: float = NO_WORKERS_SECONDS,
+                    queued_per_thread: int = 1) -> None:
     """Submit tasks to a Dask cluster a window at a time; record dead workers' runs as failed.
 
     There are never more tasks in flight than worker threads (the window follows the
@@ -587,6 +593,13 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
     if its worker dies again it is recorded as failed: a run that kills its process is
     never retried forever. A cluster left with no worker for ``no_workers_seconds`` raises
     :class:`NoWorkersError` rather than waiting forever.
+
+    ``queued_per_thread`` runs per worker thread are submitted at once on a cluster whose
+    scheduler sends each worker one run at a time (the local cluster: ``LOCAL_CLUSTER``'s
+    worker saturation 1.0); the extra ones wait at the scheduler, which starts the next run
+    on a freed worker itself (about 35 ms a run of hand-over less, measured in
+    docs/performance.md). A cluster given with ``--scheduler`` keeps 1: its saturation is
+    its own.
     """
     from distributed import as_completed
 
@@ -614,7 +627,7 @@ def execute_on_dask(tasks: list[RunTask], base_document: dict[str, Any], client:
         except OSError:  # the scheduler cannot be reached: no worker either
             threads = 0
         checked = now
-        window = max(1, threads)
+        window = max(1, threads) * queued_per_thread
         if threads:
             without_workers_since = None
         elif without_workers_since is None:
@@ -982,10 +995,12 @@ def run_sweep(sweep: Sweep, folder: str | Path, workers: int | None = None,
             elif client is None and workers == 1:
                 execute_in_process(tasks, base_document, on_status)
             else:
+                queued = 1 if client is not None else 2  # a local cluster queues at its scheduler
                 if client is None:
                     client = local.enter_context(dask_client(workers, None))
                 outcome.workers = sum(client.nthreads().values())
-                execute_on_dask(tasks, base_document, client, on_status, no_workers_seconds)
+                execute_on_dask(tasks, base_document, client, on_status, no_workers_seconds,
+                                queued)
         except (KeyboardInterrupt, NoWorkersError, OSError) as exc:
             stop = exc  # OSError: a failed run could not even be recorded (a full disk)
         bar.close()
