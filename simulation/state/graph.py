@@ -164,6 +164,23 @@ class ShareInbox:
         return taken
 
 
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``matrix`` (n, T) in lexicographic order (m, T), and each row's
+    index among them (n,): ``np.unique(matrix, axis=0, return_inverse=True)``.
+
+    Not written with ``np.unique(axis=0)``: that compares rows as structured values, and an
+    exception raised in a signal handler while it runs (SIGTERM during model construction)
+    comes out as numpy's "Cannot compare structured arrays" TypeError, not as the signal.
+    """
+    order = np.lexsort(matrix.T[::-1])  # column 0 first
+    ordered = matrix[order]
+    starts = np.ones(len(matrix), dtype=bool)
+    starts[1:] = (ordered[1:] != ordered[:-1]).any(axis=1)
+    index = np.empty(len(matrix), dtype=np.int64)
+    index[order] = np.cumsum(starts) - 1
+    return ordered[starts], index
+
+
 class Follows:
     """Who follows whom: a dense bool table (V, C) and follower counts (C,)."""
 
@@ -181,7 +198,7 @@ class Follows:
         skips viewers already chosen. ``interests`` (V, T), ``topic_mix`` (C, T).
         """
         n_viewers = len(interests)
-        mixes, group = np.unique(topic_mix, axis=0, return_inverse=True)
+        mixes, group = distinct_rows(topic_mix)
         cumulative, current = None, -1
         for creator in np.argsort(group, kind="stable"):
             n = round(shares[creator] * n_viewers)

@@ -1,9 +1,10 @@
 """Social graph, share inbox, follows."""
 
 import numpy as np
+import pytest
 
 from simulation.config.network import Network
-from simulation.state.graph import Follows, ShareInbox, build_social_graph
+from simulation.state.graph import Follows, ShareInbox, build_social_graph, distinct_rows
 
 
 def test_graph_is_symmetric_and_seeded():
@@ -102,3 +103,12 @@ def test_follows_are_seeded_by_interest_and_share():
     follows.seed_initial(rng, interests, np.array([[1.0, 0.0], [0.5, 0.5]]), np.array([0.1, 0.4]))
     assert follows.count.tolist() == [100, 400]
     assert follows.table[:500, 0].sum() == 100  # only viewers who like topic 0 (weight 1e-12 else)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_distinct_rows_are_numpys_unique_rows(seed):
+    rng = np.random.default_rng(seed)
+    matrix = rng.integers(0, 3, (rng.integers(0, 40), 4)).astype(float) / 2  # repeats, ties
+    mixes, index = distinct_rows(matrix)
+    expected, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    assert np.array_equal(mixes, expected) and np.array_equal(index, inverse.ravel())
