@@ -25,6 +25,8 @@ from simulation.kernels.counters import _row_key, _uniform, row_keys, uniforms
 from simulation.kernels.pools import (
     WeightedPools,
     _first_above,
+    _followed_creator,
+    _followed_weights,
     _normalise_row,
     _pool_post,
     cumulative_weights,
@@ -93,10 +95,9 @@ class Retrieval:
                              self.n_creators, self.n_topics, self.estimate,
                              self.unit, self.first_live, seen_bits, capacity,
                              self.post_units, self.bar, self.gated, width)
-        self._seen = seen_bits, capacity
         return self._numpy_candidates(np.asarray(viewers, dtype=np.int64),
                                       np.asarray(feed_length), np.uint64(key), given,
-                                      given_source)
+                                      given_source, seen_bits, capacity)
 
     # --- the numpy twin ------------------------------------------------------------------
 
@@ -146,17 +147,16 @@ class Retrieval:
         candidates = np.concatenate(columns, axis=1)
         return candidates, np.broadcast_to(np.concatenate(sources), candidates.shape).copy()
 
-    def _admit(self, viewers: np.ndarray, candidates: np.ndarray,
-               source: np.ndarray) -> tuple[np.ndarray, ...]:
-        return admit(candidates, source, viewers, self.first_live, *self._seen,
-                     self.unit[viewers], self.post_units, self.bar, self.gated)
-
     def _numpy_candidates(self, viewers: np.ndarray, feed_length: np.ndarray, key: np.uint64,
-                          given: np.ndarray, given_source: np.ndarray
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                          given: np.ndarray, given_source: np.ndarray, seen_bits: np.ndarray,
+                          capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        def admitted(rows: np.ndarray, drawn: np.ndarray, source: np.ndarray):
+            return admit(drawn, source, rows, self.first_live, seen_bits, capacity,
+                         self.unit[rows], self.post_units, self.bar, self.gated)
+
         keys = row_keys(key, viewers)
         topic_cumulative = cumulative_weights(self.estimate[viewers])
-        candidates, source, affinity, count = self._admit(viewers, *self._draw_round(
+        candidates, source, affinity, count = admitted(viewers, *self._draw_round(
             viewers, keys, topic_cumulative, 0, given, given_source))
         for round_ in range(1, self.rounds + 2):
             short = np.flatnonzero(count < feed_length)
@@ -170,7 +170,7 @@ class Retrieval:
             # The short rows' admitted candidates, then the new draws, admitted together:
             # every earlier candidate is admitted again, so rows only grow.
             kept = int(count[short].max(initial=0))
-            merged = self._admit(viewers[short],
+            merged = admitted(viewers[short],
                                  np.concatenate([candidates[short, :kept], more], axis=1),
                                  np.concatenate([source[short, :kept], more_source], axis=1))
             width = int(merged[3].max(initial=0))
@@ -220,12 +220,8 @@ def _retrieve(viewers, feed_length, key, given, given_source, follows, following
             topic_total = _normalise_row(topic_cumulative, 0, normalised)
             n_followed, follow_total = 0, 0.0
             if following_quota:
-                for c in range(n_creators):
-                    if follows[viewer, c]:
-                        follow_total += total[c]
-                        if total[c] != 0:
-                            followed[n_followed], followed_cumulative[n_followed] = c, follow_total
-                            n_followed += 1
+                n_followed, follow_total = _followed_weights(follows, viewer, total, followed,
+                                                             followed_cumulative)
             at = 0
             for round_ in range(rounds + 2):
                 if round_ > 0 and at >= feed_length[row]:
@@ -239,13 +235,8 @@ def _retrieve(viewers, feed_length, key, given, given_source, follows, following
                         u_creator = _uniform(row_key, counter)
                         u_post = _uniform(row_key, counter + 1)
                         counter += 2
-                        creator = -1
-                        if follow_total > 0:
-                            found = 0
-                            while (found < n_followed
-                                   and followed_cumulative[found] / follow_total <= u_creator):
-                                found += 1
-                            creator = followed[found] if found < n_followed else n_creators - 1
+                        creator = _followed_creator(followed, followed_cumulative, n_followed,
+                                                    follow_total, u_creator)
                         post = _pool_post(creator, u_post, posts, alias, accept, start, end,
                                           total)
                         at = _consider(post, following_code, row, viewer, at, tag, met, mark,

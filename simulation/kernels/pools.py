@@ -242,19 +242,34 @@ def _pick_followed(viewers, table, creator_weight, uniforms):  # pragma: no cove
         followed = np.empty(n_creators, dtype=np.int64)
         cumulative = np.empty(n_creators, dtype=np.float64)
         for row in range(block * 1024, min(n_rows, (block + 1) * 1024)):
-            n_followed, running = 0, 0.0
-            for c in range(n_creators):
-                if table[viewers[row], c]:
-                    running += creator_weight[c]
-                    if creator_weight[c] != 0:
-                        followed[n_followed], cumulative[n_followed] = c, running
-                        n_followed += 1
+            n_followed, running = _followed_weights(table, viewers[row], creator_weight,
+                                                    followed, cumulative)
             for j in range(uniforms.shape[1]):
-                if not running > 0:
-                    drawn[row, j] = -1
-                    continue
-                at = 0
-                while at < n_followed and cumulative[at] / running <= uniforms[row, j]:
-                    at += 1
-                drawn[row, j] = followed[at] if at < n_followed else n_creators - 1
+                drawn[row, j] = _followed_creator(followed, cumulative, n_followed, running,
+                                                  uniforms[row, j])
     return drawn
+
+
+@kernel(inline=True)
+def _followed_weights(table, viewer, weight, followed, cumulative):  # pragma: no cover
+    """Fill ``followed`` and ``cumulative`` (C,) with the viewer's followed creators of
+    non-zero weight and the running weight up to each; returns their count and the total."""
+    n_followed, running = 0, 0.0
+    for c in range(len(followed)):
+        if table[viewer, c]:
+            running += weight[c]
+            if weight[c] != 0:
+                followed[n_followed], cumulative[n_followed] = c, running
+                n_followed += 1
+    return n_followed, running
+
+
+@kernel(inline=True)
+def _followed_creator(followed, cumulative, n_followed, running, uniform):  # pragma: no cover
+    """The followed creator a uniform picks by weight (:func:`_followed_weights`); -1 if none."""
+    if not running > 0:
+        return -1
+    at = 0
+    while at < n_followed and cumulative[at] / running <= uniform:
+        at += 1
+    return followed[at] if at < n_followed else len(followed) - 1

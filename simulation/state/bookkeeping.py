@@ -29,11 +29,11 @@ def record_reactions(state: PlatformState, imp: Impressions, reactions: Reaction
     # A viewer who meets two posts of a creator in one step can follow only once.
     follows = np.flatnonzero(events["follows"])
     pairs = imp.viewer[follows] * state.creators.size + imp.creator[follows]
-    first = np.unique(pairs, return_index=True)[1]
-    events["follows"][np.delete(follows, first)] = False
+    once = np.unique(pairs, return_index=True)[1]
+    events["follows"][np.delete(follows, once)] = False
     bits = event_bits(events)
+    first = int(imp.post.min(initial=0))  # the oldest post shown: counters are kept from there
     if len(imp):
-        first = int(imp.post.min())
         _record_reach(state, imp, bits, first)
         span = posts.size - first
         local = imp.post - first
@@ -69,7 +69,6 @@ def record_reactions(state: PlatformState, imp: Impressions, reactions: Reaction
     signal = (weights.watch * watched + weights.like * events["likes"]
               + weights.comment * events["comments"] + weights.share * events["shares"]
               + weights.save * events["saves"] + weights.follow * events["follows"])
-    first = int(imp.post.min(initial=0))
     state.estimates.learn(viewer, take(posts.topic[first:], take(imp.post, viewed) - first),
                           take(signal, viewed).astype(np.float64))
     shared = events["shares"]
